@@ -1,0 +1,114 @@
+"""Who may do what, where: roles × actions, and the data scope of each grant.
+
+Every scoped read goes through a queryset ``restrict(user, action)`` built from :func:`scopes_for`,
+never through a check in a template. The same rules serve pages, the API and commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Q
+
+from yiwang.accounts.choices import StaffRole, UserKind
+
+
+class Action(StrEnum):
+    """Actions that need a scope. Reads of public data (departments, venues) need none."""
+
+    PERSON_VIEW = "person.view"  # 查看自然人信息 (masked)
+    PERSON_REVEAL = "person.reveal"  # 查看完整身份证号 (with purpose)
+    PERSON_REGISTER = "person.register"  # 窗口登记申请人
+    ORG_MANAGE = "org.manage"  # 维护机构、场所、窗口
+    STAFF_MANAGE = "staff.manage"  # 维护人员与岗位
+    AUDIT_VIEW = "audit.view"  # 查看审计日志
+
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    StaffRole.WINDOW_CLERK: frozenset({Action.PERSON_VIEW, Action.PERSON_REVEAL, Action.PERSON_REGISTER}),
+    StaffRole.APPROVER: frozenset(),  # sees applicants only through the cases of his department
+    StaffRole.DEPARTMENT_ADMIN: frozenset({Action.STAFF_MANAGE}),
+    StaffRole.PLATFORM_ADMIN: frozenset(
+        {Action.PERSON_VIEW, Action.PERSON_REVEAL, Action.ORG_MANAGE, Action.STAFF_MANAGE, Action.AUDIT_VIEW}
+    ),
+    StaffRole.SUPERVISOR: frozenset({Action.PERSON_VIEW, Action.AUDIT_VIEW}),
+    StaffRole.HOTLINE_AGENT: frozenset({Action.PERSON_VIEW}),
+}
+
+# Roles whose grant covers every department of the region subtree (无差别受理, supervision, the hotline).
+REGION_WIDE_ROLES = frozenset(
+    {StaffRole.WINDOW_CLERK, StaffRole.PLATFORM_ADMIN, StaffRole.SUPERVISOR, StaffRole.HOTLINE_AGENT}
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One grant's reach: a region subtree (by path) and one department, or all of them (None)."""
+
+    role: str
+    region_path: str
+    department_id: int | None
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.kind == UserKind.STAFF)
+
+
+def scopes_for(user: Any, action: str) -> list[Scope]:
+    """The scopes in which ``user`` may perform ``action`` (empty for citizens and anonymous users).
+
+    Cached on the user object for the request: one query however many checks a page makes.
+    """
+    if not _is_staff(user):
+        return []
+    cache: dict[str, list[Scope]] | None = getattr(user, "_yiwang_scopes", None)
+    if cache is None:
+        from yiwang.accounts.models import StaffAssignment
+
+        cache = {}
+        rows = StaffAssignment.objects.filter(user=user).values_list(
+            "role", "region__path", "department_id", "all_departments"
+        )
+        for role, path, department_id, all_departments in rows:
+            for act in ROLE_ACTIONS.get(role, frozenset()):
+                cache.setdefault(act, []).append(Scope(role, path, None if all_departments else department_id))
+            cache.setdefault("*", []).append(Scope(role, path, None if all_departments else department_id))
+        user._yiwang_scopes = cache
+    return list(cache.get(action, []))
+
+
+def roles_of(user: Any) -> set[str]:
+    return {scope.role for scope in scopes_for(user, "*")}
+
+
+def user_can(user: Any, action: str) -> bool:
+    return bool(scopes_for(user, action))
+
+
+def _none() -> Q:
+    return Q(pk__in=[])
+
+
+def region_q(user: Any, action: str, *, path_field: str, department_field: str | None = None) -> Q:
+    """Q for rows inside one of the user's scopes, by region path (and department when scoped)."""
+    q = _none()
+    for scope in scopes_for(user, action):
+        part = Q(**{f"{path_field}__startswith": scope.region_path})
+        if scope.department_id is not None and department_field is not None:
+            part &= Q(**{department_field: scope.department_id})
+        q |= part
+    return q
+
+
+def person_q(user: Any, action: str) -> Q:
+    """Natural persons visible to ``user``: staff by the person's region; a citizen sees only himself."""
+    q = region_q(user, action, path_field="region__path")
+    if user is not None and user.is_authenticated and action == Action.PERSON_VIEW:
+        q |= Q(user_id=user.pk)
+    return q
+
+
+def department_q(user: Any, action: str) -> Q:
+    return region_q(user, action, path_field="region__path", department_field="pk")

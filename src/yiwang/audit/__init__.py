@@ -1,0 +1,1 @@
+"""安全审计: the append-only, hash-chained audit log."""

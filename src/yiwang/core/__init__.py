@@ -1,0 +1,1 @@
+"""Code shared by every app; this app has no models."""

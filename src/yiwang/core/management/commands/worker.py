@@ -1,0 +1,68 @@
+"""``yiwang worker``: run background tasks (django-tasks database backend) and seal the audit log.
+
+A small scheduler thread enqueues ``audit_seal_task`` every ``YIWANG_AUDIT_SEAL_INTERVAL`` seconds when
+there are unsealed audit rows and no seal is already queued; the worker loop runs it like any task.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+logger = logging.getLogger("yiwang.worker")
+
+
+def enqueue_seal_if_needed() -> bool:
+    """Queue one audit seal when rows wait to be sealed and none is queued or running yet."""
+    from django_tasks_db.models import DBTaskResult
+
+    from yiwang.audit.models import AuditEvent
+    from yiwang.audit.tasks import audit_seal_task
+
+    if not AuditEvent.objects.filter(seq__isnull=True).exists():
+        return False
+    pending = DBTaskResult.objects.filter(
+        task_path=audit_seal_task.module_path, status__in=["READY", "RUNNING"]
+    ).exists()
+    if pending:
+        return False
+    audit_seal_task.enqueue()
+    return True
+
+
+def _schedule(stop: threading.Event, interval: float) -> None:
+    while not stop.wait(interval):
+        try:
+            enqueue_seal_if_needed()
+        except Exception:  # keep the scheduler alive; the next tick retries
+            logger.exception("could not schedule the audit seal")
+        finally:
+            close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "启动后台任务进程（含审计日志定时封存）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="无任务时的轮询间隔（秒）")
+        parser.add_argument("--batch", action="store_true", help="处理完现有任务后退出")
+
+    def handle(self, *args: Any, interval: float, batch: bool, **options: Any) -> None:
+        stop = threading.Event()
+        if batch:
+            enqueue_seal_if_needed()
+        else:
+            threading.Thread(
+                target=_schedule, args=(stop, settings.YIWANG_AUDIT_SEAL_INTERVAL), daemon=True, name="seal"
+            ).start()
+        self.stdout.write("一网 Yiwang 后台任务进程已启动")
+        try:
+            call_command("db_worker", interval=interval, batch=batch, no_startup_delay=True)
+        finally:
+            stop.set()

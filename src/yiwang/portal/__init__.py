@@ -1,0 +1,1 @@
+"""门户: the public pages for citizens and enterprises (mobile-first)."""

@@ -1,0 +1,1 @@
+"""行政区划, organisations (departments), venues and windows."""
