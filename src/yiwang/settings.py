@@ -142,6 +142,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
     _db["CONN_MAX_AGE"] = 0
+    # Tests use a file, not shared-cache memory, so they see WAL and the busy timeout as production does.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test-yiwang.sqlite3")}
     if _db["NAME"] and _db["NAME"] != ":memory:":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": _db}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
@@ -50,8 +52,7 @@ class RevealOut(Schema):
 
 @router.get("/me", response=MeOut, summary="当前账号")
 def me(request: HttpRequest) -> dict[str, object]:
-    user = request.user
-    assert isinstance(user, User)  # the router's auth admits only signed-in users
+    user = cast(User, request.user)  # the router's auth admits only signed-in users
     person = NaturalPerson.objects.filter(user_id=user.pk).select_related("region").first()
     return {
         "username": user.get_username(),

@@ -39,7 +39,9 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    assignments = StaffAssignment.objects.filter(user=cast(User, request.user)).select_related("department", "region", "window")
+    assignments = StaffAssignment.objects.filter(user=cast(User, request.user)).select_related(
+        "department", "region", "window"
+    )
     return render(
         request,
         "workbench/home.html",
