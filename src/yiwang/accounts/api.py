@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from yiwang.accounts import selectors, services
 from yiwang.accounts.models import NaturalPerson, User
@@ -71,7 +71,7 @@ def person_search(request: HttpRequest, id_number: str) -> list[NaturalPerson]:
 
 
 @router.post("/persons", response={201: PersonOut}, summary="登记申请人")
-def person_register(request: HttpRequest, payload: PersonIn) -> tuple[int, NaturalPerson]:
+def person_register(request: HttpRequest, payload: PersonIn) -> Status:
     person = services.person_register(
         actor=request.user,
         name=payload.name,
@@ -79,7 +79,7 @@ def person_register(request: HttpRequest, payload: PersonIn) -> tuple[int, Natur
         region=region_get(code=payload.region_code),
         phone=payload.phone,
     )
-    return 201, person
+    return Status(201, person)
 
 
 @router.get("/persons/{person_id}", response=PersonOut, summary="申请人信息（脱敏）")

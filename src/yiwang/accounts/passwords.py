@@ -16,3 +16,17 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return "密码须同时包含字母和数字。"
+
+
+class MinimumLengthValidator:
+    """Minimum length, with a Chinese message (Django 5.2's zh-hans catalogue lacks this string)."""
+
+    def __init__(self, min_length: int = 10) -> None:
+        self.min_length = min_length
+
+    def validate(self, password: str, user: object = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(f"密码太短，至少需要 {self.min_length} 个字符。", code="password_too_short")
+
+    def get_help_text(self) -> str:
+        return f"密码至少需要 {self.min_length} 个字符。"

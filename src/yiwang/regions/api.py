@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from yiwang.regions import selectors, services
 from yiwang.regions.models import Region
@@ -71,7 +71,7 @@ def department_list(request: HttpRequest, region: str | None = None) -> object:
 
 
 @router.post("/departments", response={201: DepartmentOut}, summary="新增机构")
-def department_create(request: HttpRequest, payload: DepartmentIn) -> tuple[int, object]:
+def department_create(request: HttpRequest, payload: DepartmentIn) -> Status:
     parent = None
     if payload.parent_id is not None:
         parent = selectors.department_list().filter(pk=payload.parent_id).first()
@@ -85,7 +85,7 @@ def department_create(request: HttpRequest, payload: DepartmentIn) -> tuple[int,
         short_name=payload.short_name,
         phone=payload.phone,
     )
-    return 201, department
+    return Status(201, department)
 
 
 @router.get("/venues", response=list[VenueOut], auth=None, summary="政务服务场所列表")
