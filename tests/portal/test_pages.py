@@ -63,10 +63,20 @@ def test_api_docs_page_works_offline(db):
     assert Client().get("/static/ninja/swagger-ui-bundle.js").status_code == 200
 
 
-def test_static_htmx_is_served_from_our_own_origin(db):
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/static/django_htmx/htmx-2.min.js", "text/javascript"),
+        ("/static/yiwang/site.css", "text/css"),
+        ("/static/yiwang/favicon.svg", "image/svg+xml"),
+    ],
+)
+def test_every_asset_the_shell_references_is_served_from_our_own_origin(db, path: str, content_type: str):
     page = Client().get(reverse("portal:home")).content.decode()
-    assert "/static/django_htmx/htmx-2.min.js" in page
-    assert Client().get("/static/django_htmx/htmx-2.min.js").status_code == 200
+    assert path in page
+    response = Client().get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(content_type)
 
 
 def test_venues_page_lists_windows(world: World):

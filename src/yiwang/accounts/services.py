@@ -121,15 +121,24 @@ def person_reveal_id_number(*, actor: Any, person_id: int, purpose: str) -> str:
 def legal_person_register(
     *, actor: Any, uscc: str, name: str, legal_representative: NaturalPerson, region: Region
 ) -> LegalPerson:
-    """登记法人 with its 法定代表人."""
+    """登记法人 with its 法定代表人: by window staff in scope, or by the representative himself."""
+    is_representative = actor is not None and legal_representative.user_id == actor.pk
+    in_scope = actor is None or any(
+        region.path.startswith(s.region_path) for s in scopes_for(actor, Action.PERSON_REGISTER)
+    )
+    if not (in_scope or is_representative):
+        raise permission_denied("您无权在该区划登记法人")
     code = validate_uscc(uscc)
     if not name.strip():
         raise DomainError(ErrorCode.VALIDATION, "请填写法人名称", field="name")
     if LegalPerson.objects.filter(uscc=code).exists():
         raise DomainError(ErrorCode.CONFLICT, f"统一社会信用代码 {code} 已登记", field="uscc")
-    legal = LegalPerson.objects.create(
-        uscc=code, name=name.strip(), legal_representative=legal_representative, region=region
-    )
+    try:
+        legal = LegalPerson.objects.create(
+            uscc=code, name=name.strip(), legal_representative=legal_representative, region=region
+        )
+    except IntegrityError as exc:  # a concurrent registration of the same USCC won
+        raise DomainError(ErrorCode.CONFLICT, f"统一社会信用代码 {code} 已登记", field="uscc") from exc
     record(actor=actor, action="legal_person.register", target=legal, changes={"uscc": [None, code]})
     return legal
 
@@ -189,20 +198,39 @@ def staff_assign(
             raise permission_denied("您无权为该人员授予岗位")
         if role == StaffRole.PLATFORM_ADMIN and not any(s.department_id is None for s in allowed):
             raise permission_denied("只有政务服务管理机构可以授予管理员岗位")
-    assignment, created = StaffAssignment.objects.get_or_create(
-        user=user,
-        role=role,
-        department=department,
-        defaults={"region": region, "all_departments": role in REGION_WIDE_ROLES, "window": window},
-    )
-    if created:
+    if window is not None and (role != StaffRole.WINDOW_CLERK or not window.venue.region.path.startswith(region.path)):
+        raise DomainError(ErrorCode.VALIDATION, "只有综合窗口人员可以绑定窗口，且窗口须在管辖区划之内", field="window")
+    existing = StaffAssignment.objects.select_for_update().filter(user=user, role=role, department=department).first()
+    if existing is None:
+        try:
+            assignment = StaffAssignment.objects.create(
+                user=user,
+                role=role,
+                department=department,
+                region=region,
+                all_departments=role in REGION_WIDE_ROLES,
+                window=window,
+            )
+        except IntegrityError as exc:  # a concurrent grant of the same role won
+            raise DomainError(ErrorCode.CONFLICT, "该岗位已授予，请刷新后重试", field="role") from exc
         record(
             actor=actor,
             action="staff.assign",
             target=user,
-            changes={"role": [None, role], "region": region.code},
+            changes={"role": [None, role], "region": [None, region.code]},
         )
-    return assignment
+        return assignment
+    if existing.region_id == region.pk and existing.window_id == (window.pk if window else None):
+        return existing  # nothing changes
+    changes = {
+        "region": [existing.region.code, region.code],
+        "window": [existing.window_id, window.pk if window else None],
+    }
+    existing.region = region
+    existing.window = window
+    existing.save(update_fields=["region", "window"])
+    record(actor=actor, action="staff.reassign", target=user, changes=changes)
+    return existing
 
 
 def _token_digest(token: str) -> str:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from yiwang.audit.models import AuditChainHead, AuditEvent, AuditSealBatch
@@ -92,6 +92,20 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical_content(event)).encode("utf-8")).hexdigest()
 
 
+def _write_chain_columns(rows: list[AuditEvent]) -> None:
+    """One prepared UPDATE per row through ``executemany``: ~10× faster than ``bulk_update``'s CASE
+    statements on SQLite, and pipelined by psycopg 3 on PostgreSQL (see bench/run.py)."""
+    quote = connection.ops.quote_name
+    table = quote(AuditEvent._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {quote('seq')} = %s, {quote('prev_hash')} = %s, {quote('hash')} = %s, "  # noqa: S608
+        f"{quote('sealed_at')} = %s WHERE {quote('id')} = %s"
+    )
+    sealed_at = connection.ops.adapt_datetimefield_value(rows[0].sealed_at)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(r.seq, r.prev_hash, r.hash, sealed_at, r.pk) for r in rows])
+
+
 def _head_for_update() -> AuditChainHead:
     with contextlib.suppress(IntegrityError):  # another sealer created it between our get and our create
         AuditChainHead.objects.get_or_create(pk=1)
@@ -122,7 +136,7 @@ def audit_seal(*, batch_size: int = 1000) -> int:
                 row.hash = chain_hash(prev, row)
                 row.sealed_at = now
                 prev = row.hash
-            AuditEvent.objects.bulk_update(rows, ["seq", "prev_hash", "hash", "sealed_at"], batch_size=500)
+            _write_chain_columns(rows)
             AuditSealBatch.objects.create(first_seq=head.last_seq + 1, last_seq=seq, last_hash=prev, sealed_at=now)
             head.last_seq = seq
             head.last_hash = prev

@@ -76,7 +76,10 @@ def region_create(*, actor: Any, code: str, name: str, level: int, parent: Regio
     if Region.objects.filter(code=code).exists():
         raise DomainError(ErrorCode.CONFLICT, f"区划代码 {code} 已存在", field="code")
     path = f"{parent.path if parent else '/'}{code}/"
-    region = Region.objects.create(code=code, name=name, level=level, parent=parent, path=path)
+    try:
+        region = Region.objects.create(code=code, name=name, level=level, parent=parent, path=path)
+    except IntegrityError as exc:  # a concurrent create of the same code won
+        raise DomainError(ErrorCode.CONFLICT, f"区划代码 {code} 已存在", field="code") from exc
     record(
         actor=actor,
         action="region.create",
@@ -146,6 +149,8 @@ def venue_create(
         )
     if not name.strip():
         raise DomainError(ErrorCode.VALIDATION, "请填写场所名称", field="name")
+    if operator is not None and not region.path.startswith(operator.region.path):
+        raise DomainError(ErrorCode.VALIDATION, "管理机构须位于场所所在区划或其上级区划", field="operator")
     if Venue.objects.filter(region=region, name=name.strip()).exists():
         raise DomainError(ErrorCode.CONFLICT, f"{region.name}已有名为“{name}”的场所", field="name")
     venue = Venue.objects.create(
@@ -171,11 +176,8 @@ def window_create(
         raise DomainError(ErrorCode.VALIDATION, "窗口类型不正确", field="kind")
     if kind == WindowKind.DEDICATED and department is None:
         raise DomainError(ErrorCode.VALIDATION, "专窗须指定所属部门", field="department")
-    related = department is None or (
-        venue.region.path.startswith(department.region.path) or department.region.path.startswith(venue.region.path)
-    )
-    if not related:
-        raise DomainError(ErrorCode.VALIDATION, "窗口所属部门须与场所在同一区划体系内", field="department")
+    if department is not None and not venue.region.path.startswith(department.region.path):
+        raise DomainError(ErrorCode.VALIDATION, "专窗所属部门须位于场所所在区划或其上级区划", field="department")
     number = number.strip()
     if not number:
         raise DomainError(ErrorCode.VALIDATION, "请填写窗口编号", field="number")
