@@ -22,7 +22,10 @@ PRODUCTION_ENV = {
 
 
 def _run_yiwang(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("YIWANG_", "SECRET_KEY", "DEBUG", "ALLOWED_"))}
+    # Only what a production process would have: no test settings, and no DJANGO_ALLOW_ASYNC_UNSAFE
+    # (set for the in-process browser tests; a deployment must never have it).
+    dropped = ("YIWANG_", "SECRET_KEY", "DEBUG", "ALLOWED_", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-m", "yiwang.cli", *args], env=clean, capture_output=True, text=True, timeout=120

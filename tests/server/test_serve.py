@@ -27,7 +27,8 @@ def _get(url: str) -> tuple[int, bytes, str]:
 @pytest.mark.server
 def test_yiwang_serve_answers_home_and_openapi(tmp_path):
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "YIWANG_VAR_DIR": str(tmp_path)}
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "YIWANG_VAR_DIR": str(tmp_path)}
     yiwang = [sys.executable, "-m", "yiwang.cli"]
     subprocess.run([*yiwang, "migrate", "--noinput", "-v0"], env=env, check=True, timeout=180)
     server = subprocess.Popen(
