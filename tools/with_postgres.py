@@ -60,6 +60,7 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
             env=pg_env,
+            cwd=workdir,
             **run_as,  # type: ignore[arg-type]
         )
         options = (
@@ -71,6 +72,7 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
             env=pg_env,
+            cwd=workdir,
             **run_as,  # type: ignore[arg-type]
         )
         subprocess.run(
@@ -87,6 +89,7 @@ def main(argv: list[str]) -> int:
                 [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                 stdout=subprocess.DEVNULL,
                 env=pg_env,
+                cwd=workdir,
                 **run_as,  # type: ignore[arg-type]
             )
         shutil.rmtree(workdir, ignore_errors=True)
