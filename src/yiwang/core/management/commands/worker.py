@@ -63,6 +63,7 @@ class Command(BaseCommand):
             ).start()
         self.stdout.write("一网 Yiwang 后台任务进程已启动")
         try:
-            call_command("db_worker", interval=interval, batch=batch, no_startup_delay=True)
+            # No autoreload: a reloader parent would run a second scheduler beside the child.
+            call_command("db_worker", interval=interval, batch=batch, no_startup_delay=True, reload=False)
         finally:
             stop.set()
