@@ -143,17 +143,38 @@ def legal_person_register(
     return legal
 
 
+def _user_create(
+    *, actor: Any, username: str, password: str, kind: str, display_name: str, department: Department | None = None
+) -> User:
+    """The part of opening an account that citizens and staff share: unique name, policy, hash, audit."""
+    username = username.strip()
+    if not username:
+        raise DomainError(ErrorCode.VALIDATION, "请填写用户名", field="username")
+    if User.objects.filter(username=username).exists():
+        raise DomainError(ErrorCode.CONFLICT, "该用户名已被使用", field="username")
+    user = User(username=username, kind=kind, display_name=display_name, department=department)
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent sign-up took the name
+        raise DomainError(ErrorCode.CONFLICT, "该用户名已被使用", field="username") from exc
+    record(
+        actor=actor,
+        action="user.create",
+        target=user,
+        changes={"kind": [None, kind], "department": [None, department.pk if department else None]},
+    )
+    return user
+
+
 @transaction.atomic
 def citizen_create(*, actor: Any, username: str, password: str, display_name: str = "") -> User:
     """开设群众账号 (foundation form; issue 4 adds phone verification and real-name checks)."""
-    if User.objects.filter(username=username).exists():
-        raise DomainError(ErrorCode.CONFLICT, "该用户名已被使用", field="username")
-    user = User(username=username, kind=UserKind.CITIZEN, display_name=display_name)
-    _check_password(password, user)
-    user.set_password(password)
-    user.save()
-    record(actor=actor, action="user.create", target=user, changes={"kind": [None, UserKind.CITIZEN]})
-    return user
+    return _user_create(
+        actor=actor, username=username, password=password, kind=UserKind.CITIZEN, display_name=display_name
+    )
 
 
 @transaction.atomic
@@ -165,14 +186,14 @@ def staff_create(*, actor: Any, username: str, password: str, display_name: str,
         for s in scopes_for(actor, Action.STAFF_MANAGE)
     ):
         raise permission_denied("您无权为该机构开设人员账号")
-    if User.objects.filter(username=username).exists():
-        raise DomainError(ErrorCode.CONFLICT, "该用户名已被使用", field="username")
-    user = User(username=username, kind=UserKind.STAFF, display_name=display_name, department=department)
-    _check_password(password, user)
-    user.set_password(password)
-    user.save()
-    record(actor=actor, action="user.create", target=user, changes={"department": [None, department.pk]})
-    return user
+    return _user_create(
+        actor=actor,
+        username=username,
+        password=password,
+        kind=UserKind.STAFF,
+        display_name=display_name,
+        department=department,
+    )
 
 
 @transaction.atomic
