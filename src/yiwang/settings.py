@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "yiwang.regions",
     "yiwang.accounts",
     "yiwang.audit",
+    "yiwang.catalog",
     "yiwang.api",
     "yiwang.portal",
     "yiwang.workbench",

@@ -24,14 +24,24 @@ class Action(StrEnum):
     ORG_MANAGE = "org.manage"  # 维护机构、场所、窗口
     STAFF_MANAGE = "staff.manage"  # 维护人员与岗位
     AUDIT_VIEW = "audit.view"  # 查看审计日志
+    CATALOG_EDIT = "catalog.edit"  # 编辑事项草稿、提交变更申请 (own department)
+    CATALOG_REVIEW = "catalog.review"  # 审核发布事项 (政务服务管理机构)
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     StaffRole.WINDOW_CLERK: frozenset({Action.PERSON_VIEW, Action.PERSON_REVEAL, Action.PERSON_REGISTER}),
     StaffRole.APPROVER: frozenset(),  # sees applicants only through the cases of his department
-    StaffRole.DEPARTMENT_ADMIN: frozenset({Action.STAFF_MANAGE}),
+    StaffRole.DEPARTMENT_ADMIN: frozenset({Action.STAFF_MANAGE, Action.CATALOG_EDIT}),
     StaffRole.PLATFORM_ADMIN: frozenset(
-        {Action.PERSON_VIEW, Action.PERSON_REVEAL, Action.ORG_MANAGE, Action.STAFF_MANAGE, Action.AUDIT_VIEW}
+        {
+            Action.PERSON_VIEW,
+            Action.PERSON_REVEAL,
+            Action.ORG_MANAGE,
+            Action.STAFF_MANAGE,
+            Action.AUDIT_VIEW,
+            Action.CATALOG_EDIT,
+            Action.CATALOG_REVIEW,
+        }
     ),
     StaffRole.SUPERVISOR: frozenset({Action.PERSON_VIEW, Action.AUDIT_VIEW}),
     StaffRole.HOTLINE_AGENT: frozenset({Action.PERSON_VIEW}),

@@ -9,37 +9,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, status_title
+from yiwang.core.validation import pydantic_message
 
 PROBLEM_TYPE_BASE = "https://yiwang.example/problems/"  # identifier only, never fetched
 CONTENT_TYPE = "application/problem+json"
-
-# Pydantic error types → Chinese messages (pydantic's own messages are English).
-_PYDANTIC_MESSAGES = {
-    "missing": "缺少必填字段",
-    "string_type": "应为文本",
-    "string_too_short": "长度不能少于 {min_length} 个字符",
-    "string_too_long": "长度不能超过 {max_length} 个字符",
-    "string_pattern_mismatch": "格式不正确",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "bool_parsing": "应为 true 或 false",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-    "greater_than": "应大于 {gt}",
-    "less_than": "应小于 {lt}",
-    "enum": "取值应为以下之一：{expected}",
-    "literal_error": "取值应为以下之一：{expected}",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "datetime_parsing": "时间格式应为 ISO 8601",
-    "json_invalid": "请求体不是合法的 JSON",
-    "model_attributes_type": "请求体应为 JSON 对象",
-    "dict_type": "应为 JSON 对象",
-    "list_type": "应为数组",
-    "extra_forbidden": "不允许的字段",
-    "value_error": "取值不合法",
-}
 
 
 def problem(
@@ -74,16 +47,6 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
-def _pydantic_message(error: dict[str, Any]) -> str:
-    template = _PYDANTIC_MESSAGES.get(error.get("type", ""))
-    if template is None:
-        return "取值不合法"
-    try:
-        return template.format(**(error.get("ctx") or {}))
-    except (KeyError, IndexError):
-        return template.split("{")[0].rstrip("：: ")
-
-
 def install(api: NinjaAPI) -> None:
     """Register the handlers that turn every error into a problem+json response."""
 
@@ -104,7 +67,7 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
-            FieldError(field=_field_path(e.get("loc", ())), message=_pydantic_message(e), code=e.get("type", ""))
+            FieldError(field=_field_path(e.get("loc", ())), message=pydantic_message(e), code=e.get("type", ""))
             for e in exc.errors
         ]
         status, title = status_title(ErrorCode.VALIDATION)
