@@ -47,6 +47,15 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts)
 
 
+# A service names its inputs (``id_number``); they arrive in the request body. Paths that already say
+# where they live (``query.…``) or that point into a stored document (``content.…``) are kept as they are.
+_LOCATED = ("body.", "query.", "path.", "content.")
+
+
+def _domain_path(field: str) -> str:
+    return field if field.startswith(_LOCATED) else f"body.{field}"
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers that turn every error into a problem+json response."""
 
@@ -58,10 +67,7 @@ def install(api: NinjaAPI) -> None:
             code=exc.code.value,
             title=exc.title,
             detail=exc.message,
-            errors=[
-                FieldError(field=f"body.{e.field}" if "." not in e.field else e.field, message=e.message, code=e.code)
-                for e in exc.errors
-            ],
+            errors=[FieldError(field=_domain_path(e.field), message=e.message, code=e.code) for e in exc.errors],
         )
 
     @api.exception_handler(ValidationError)

@@ -57,8 +57,9 @@ def known_usccs() -> set[str]:
 def _validated(raw: Any) -> ItemContent:
     content, errors = check_content(raw, known_usccs=known_usccs())
     if content is None:
+        located = [FieldError(field=f"content.{e.field}", message=e.message, code=e.code) for e in errors]
         raise DomainError(
-            ErrorCode.VALIDATION, f"事项内容有 {len(errors)} 处需要修改：{errors[0].message}", errors=errors
+            ErrorCode.VALIDATION, f"事项内容有 {len(errors)} 处需要修改：{errors[0].message}", errors=located
         )
     return content
 
@@ -281,7 +282,7 @@ def change_approve(*, actor: Any, change_id: int, comment: str = "") -> ItemVers
     if change.state != ChangeRequestState.SUBMITTED:
         raise DomainError(ErrorCode.INVALID_STATE, f"该申请{change.get_state_display()}，不能再审核")
     today = timezone.localdate()
-    previous = ItemVersion.objects.filter(pk=item.current_version_id).first()
+    previous = item.current_version
     version: ItemVersion | None = None
     if change.kind == ChangeKind.PUBLISH:
         content = _validated(change.content)  # the rules may have changed since it was submitted

@@ -5,6 +5,7 @@ Used by the API's problem+json handler and by every service that validates a JSO
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 PYDANTIC_MESSAGES = {
@@ -41,7 +42,7 @@ PYDANTIC_MESSAGES = {
 }
 
 
-def pydantic_message(error: dict[str, Any]) -> str:
+def pydantic_message(error: Mapping[str, Any]) -> str:
     template = PYDANTIC_MESSAGES.get(error.get("type", ""))
     if template is None:
         return "取值不合法"

@@ -110,6 +110,10 @@ def build_world() -> World:
     staff("approver_a", "测试审批乙", a_market, StaffRole.APPROVER)  # other department, same region
     staff("clerk_b", "测试窗口丙", b_admin, StaffRole.WINDOW_CLERK)  # other region
     staff("admin", "测试管理员", city_admin, StaffRole.PLATFORM_ADMIN)
+    # Department admins (事项编辑): of the market bureau, of another bureau in 兰山区, and of 罗庄区.
+    staff("deptadmin_a", "测试部门管理员甲", a_market, StaffRole.DEPARTMENT_ADMIN)
+    staff("deptadmin_a_admin", "测试部门管理员乙", a_admin, StaffRole.DEPARTMENT_ADMIN)
+    staff("deptadmin_b", "测试部门管理员丙", b_admin, StaffRole.DEPARTMENT_ADMIN)
     staff("supervisor", "测试监察", city_admin, StaffRole.SUPERVISOR)
     owner = citizen_create(actor=None, username="citizen_owner", password=PASSWORD, display_name="测试群众甲")
     other = citizen_create(actor=None, username="citizen_other", password=PASSWORD, display_name="测试群众乙")
