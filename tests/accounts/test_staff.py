@@ -40,7 +40,7 @@ def test_only_a_window_clerk_may_be_bound_to_a_window(world: World):
 
 def test_department_admin_manages_only_his_department(world: World):
     deptadmin = staff_create(
-        actor=None, username="deptadmin_a", password=PASSWORD, display_name="部门管理员", department=world.dept_a_market
+        actor=None, username="deptadmin_x", password=PASSWORD, display_name="部门管理员", department=world.dept_a_market
     )
     staff_assign(actor=None, user=deptadmin, role=StaffRole.DEPARTMENT_ADMIN)
     colleague = staff_create(

@@ -10,7 +10,8 @@ from yiwang.core.errors import DomainError
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:
     """Show a service's refusal next to the field it names (or at the top of the form)."""
     for error in exc.errors or []:
-        field = error.field.split(".")[-1]
-        form.add_error(field if field in form.fields else None, error.message)
+        name = error.field.split(".")[-1]
+        shown = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if shown else None, error.message)
     if not exc.errors:
         form.add_error(None, exc.message)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.workbench import views
+from yiwang.workbench import catalog_views, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -8,4 +8,10 @@ urlpatterns = [
     path("persons/", views.persons, name="persons"),
     path("persons/<int:person_id>/", views.person, name="person"),
     path("audit/", views.audit_log, name="audit"),
+    path("catalog/", catalog_views.item_list, name="catalog_list"),
+    path("catalog/<int:item_id>/", catalog_views.item_edit, name="catalog_edit"),
+    path("catalog/<int:item_id>/submit/", catalog_views.item_submit, name="catalog_submit"),
+    path("catalog/<int:item_id>/diff/", catalog_views.version_diff, name="catalog_diff"),
+    path("catalog/review/", catalog_views.review_queue, name="catalog_review_queue"),
+    path("catalog/review/<int:change_id>/", catalog_views.review, name="catalog_review"),
 ]

@@ -50,6 +50,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_find_person": user_can(request.user, Action.PERSON_VIEW),
             "can_register_person": user_can(request.user, Action.PERSON_REGISTER),
             "can_view_audit": user_can(request.user, Action.AUDIT_VIEW),
+            "can_edit_catalog": user_can(request.user, Action.CATALOG_EDIT),
+            "can_review_catalog": user_can(request.user, Action.CATALOG_REVIEW),
             "role_labels": dict(StaffRole.choices),
         },
     )
