@@ -155,7 +155,9 @@ class ItemVersion(models.Model):
     """已发布版本: immutable. Cases pin the version they were opened on.
 
     ``content`` and ``content_hash`` never change after insert; ``effective_until`` is set once, when a
-    newer version supersedes this one or the item is cancelled. The other columns are copies of content
+    newer version supersedes this one or the item is cancelled — so "in effect" is ``effective_until IS
+    NULL``, at most one per item (a partial unique constraint), and the public list reads a partial
+    index. The other columns are copies of content
     elements for lists and filters.
     """
 
@@ -196,8 +198,18 @@ class ItemVersion(models.Model):
         verbose_name = "事项版本"
         verbose_name_plural = verbose_name
         ordering = ["item_id", "-number"]
+        indexes = [
+            # The public list: versions in effect, in list order, read straight off the index.
+            models.Index(
+                fields=["department", "name"], condition=Q(effective_until__isnull=True), name="version_in_effect_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["item", "number"], name="version_unique_number"),
+            # The version in effect is the one with no end date: at most one per item.
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(effective_until__isnull=True), name="version_one_in_effect"
+            ),
             models.CheckConstraint(
                 condition=Q(promise_days__lte=models.F("legal_days")), name="version_promise_le_legal"
             ),

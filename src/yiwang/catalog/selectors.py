@@ -29,8 +29,8 @@ class GuideFilter:
 
 
 def published_versions() -> QuerySet[ItemVersion]:
-    """The version in effect of every published item (one row per item)."""
-    return ItemVersion.objects.filter(current_of__state=ItemState.PUBLISHED).select_related(
+    """The version in effect of every published item (one row per item): ``effective_until IS NULL``."""
+    return ItemVersion.objects.filter(effective_until__isnull=True).select_related(
         "department", "department__region", "item"
     )
 
@@ -59,7 +59,7 @@ def guide_list(*, filters: GuideFilter) -> QuerySet[ItemVersion]:
         qs = qs.filter(task_type=filters.task_type)
     if filters.online is not None:
         qs = qs.filter(is_fully_online=filters.online)
-    return qs.order_by("department__region__code", "department__name", "name")
+    return qs.order_by("department_id", "name")
 
 
 def _json_contains_supported() -> bool:
@@ -104,7 +104,7 @@ DERIVED_LISTS: dict[str, tuple[str, dict[str, Any]]] = {
 def derived_list(*, key: str) -> QuerySet[ItemVersion]:
     if key not in DERIVED_LISTS:
         raise not_found("清单")
-    return published_versions().filter(**DERIVED_LISTS[key][1]).order_by("department__region__code", "name")
+    return published_versions().filter(**DERIVED_LISTS[key][1]).order_by("department_id", "name")
 
 
 def items_for_user(*, user: Any) -> QuerySet[ServiceItem]:

@@ -283,9 +283,13 @@ def change_approve(*, actor: Any, change_id: int, comment: str = "") -> ItemVers
         raise DomainError(ErrorCode.INVALID_STATE, f"该申请{change.get_state_display()}，不能再审核")
     today = timezone.localdate()
     previous = item.current_version
+    content = _validated(change.content) if change.kind == ChangeKind.PUBLISH else None
+    # End the version in effect first: at most one version per item may be open (version_one_in_effect).
+    if previous is not None and previous.effective_until is None:
+        previous.effective_until = max(today - dt.timedelta(days=1), previous.effective_from) if content else today
+        previous.save(update_fields=["effective_until"])
     version: ItemVersion | None = None
-    if change.kind == ChangeKind.PUBLISH:
-        content = _validated(change.content)  # the rules may have changed since it was submitted
+    if content is not None:  # the rules may have changed since it was submitted: validated again above
         dumped = content_dump(content)
         number = (ItemVersion.objects.filter(item=item).aggregate(n=Max("number"))["n"] or 0) + 1
         version = ItemVersion.objects.create(
@@ -305,9 +309,6 @@ def change_approve(*, actor: Any, change_id: int, comment: str = "") -> ItemVers
         item.state = ItemState.PUBLISHED
     else:
         item.state = ItemState.CANCELLED
-    if previous is not None and previous.effective_until is None:
-        previous.effective_until = max(today - dt.timedelta(days=1), previous.effective_from) if version else today
-        previous.save(update_fields=["effective_until"])
     item.save(update_fields=["current_version", "state"])
     change.state = ChangeRequestState.APPROVED
     change.reviewed_by = actor
