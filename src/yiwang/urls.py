@@ -9,6 +9,7 @@ from yiwang.portal import views as portal_views
 
 urlpatterns = [
     path("", include("yiwang.portal.urls")),
+    path("guide/", include("yiwang.catalog.urls")),
     path("accounts/", include("yiwang.accounts.urls")),
     path("workbench/", include("yiwang.workbench.urls")),
     path("home/", portal_views.after_login, name="home"),

@@ -87,3 +87,14 @@ def test_venues_page_lists_windows(world: World):
 
 def test_healthz(db):
     assert Client().get("/healthz").json() == {"status": "ok"}
+
+
+def test_search_finds_published_items_and_themes_lead_to_the_guides(world: World, item):
+    from yiwang.catalog.services import publish_directly
+
+    publish_directly(actor=None, item=item)
+    page = Client().get(reverse("portal:search"), {"q": "食品经营"}).content.decode()
+    assert "办事事项（1）" in page
+    assert f'href="/guide/{item.task_code}/"' in page
+    home = Client().get(reverse("portal:home")).content.decode()
+    assert 'href="/guide/?theme=open"' in home

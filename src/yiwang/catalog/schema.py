@@ -166,6 +166,7 @@ class ItemContent(_Strict):
     visits_explain: str = Field("", max_length=500)
     is_online: bool = True
     online_depth: OnlineDepth = OnlineDepth.ONLINE_ACCEPTANCE
+    online_url: str = Field("", max_length=500)  # ONLINE_HANDLE_URL 在线办理地址
     in_hall: bool = True
     not_in_hall_reason: str = Field("", max_length=500)
     cross_scope: CrossScope = CrossScope.NONE

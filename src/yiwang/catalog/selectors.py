@@ -13,6 +13,8 @@ from yiwang.catalog.choices import ChangeRequestState, ItemState
 from yiwang.catalog.models import ChangeRequest, ItemVersion, ServiceItem
 from yiwang.core.errors import not_found
 
+MAX_ID = 2**63  # larger numbers overflow the database's integer columns
+
 
 @dataclass(frozen=True)
 class GuideFilter:
@@ -39,7 +41,7 @@ def guide_list(*, filters: GuideFilter) -> QuerySet[ItemVersion]:
     qs = published_versions()
     if filters.q:
         qs = qs.filter(Q(name__icontains=filters.q) | Q(item__task_code__startswith=filters.q.upper()))
-    if filters.department_id:
+    if filters.department_id and 0 < filters.department_id < MAX_ID:
         qs = qs.filter(department_id=filters.department_id)
     if filters.region_code:
         qs = qs.filter(department__region__code=filters.region_code)
@@ -59,7 +61,7 @@ def guide_list(*, filters: GuideFilter) -> QuerySet[ItemVersion]:
         qs = qs.filter(task_type=filters.task_type)
     if filters.online is not None:
         qs = qs.filter(is_fully_online=filters.online)
-    return qs.order_by("department_id", "name")
+    return qs.order_by("department_id", "name", "pk")
 
 
 def _json_contains_supported() -> bool:
@@ -104,7 +106,7 @@ DERIVED_LISTS: dict[str, tuple[str, dict[str, Any]]] = {
 def derived_list(*, key: str) -> QuerySet[ItemVersion]:
     if key not in DERIVED_LISTS:
         raise not_found("清单")
-    return published_versions().filter(**DERIVED_LISTS[key][1]).order_by("department_id", "name")
+    return published_versions().filter(**DERIVED_LISTS[key][1]).order_by("department_id", "name", "pk")
 
 
 def items_for_user(*, user: Any) -> QuerySet[ServiceItem]:

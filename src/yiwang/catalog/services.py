@@ -260,7 +260,10 @@ def _denormalised(content: ItemContent) -> dict[str, Any]:
         "in_hall": content.in_hall,
         "commitment": content.commitment,
         "deferrable": any(m.necessity == "deferrable" for m in content.materials),
-        "licence_free": all(m.exempt for m in content.materials if m.source == "government"),
+        # 免证办: the applicant brings no certificate the government issued — at least one is fetched
+        # electronically and none has to be brought.
+        "licence_free": any(m.exempt for m in content.materials)
+        and all(m.exempt for m in content.materials if m.source == "government"),
         "auto_approval": content.auto_approval,
         "high_frequency": content.high_frequency,
         "legal_days": content.legal_limit.value,

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.accounts.choices import UserKind
+from yiwang.catalog.selectors import GuideFilter, guide_list
 from yiwang.core.context_processors import LARGE_TEXT_COOKIE
 from yiwang.portal.themes import ENTERPRISE_THEMES, PERSONAL_THEMES
 from yiwang.regions import selectors as region_selectors
@@ -44,7 +45,9 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     departments: list[object] = []
     venues: list[object] = []
+    items: list[object] = []
     if query:
+        items = list(guide_list(filters=GuideFilter(q=query))[:SEARCH_LIMIT])
         departments = list(
             region_selectors.department_list().filter(Q(name__icontains=query) | Q(short_name__icontains=query))[
                 :SEARCH_LIMIT
@@ -53,7 +56,9 @@ def search(request: HttpRequest) -> HttpResponse:
         venues = list(
             region_selectors.venue_list().filter(Q(name__icontains=query) | Q(address__icontains=query))[:SEARCH_LIMIT]
         )
-    return render(request, "portal/search.html", {"q": query, "departments": departments, "venues": venues})
+    return render(
+        request, "portal/search.html", {"q": query, "items": items, "departments": departments, "venues": venues}
+    )
 
 
 @require_GET
