@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("yiwang.portal.urls")),
     path("guide/", include("yiwang.catalog.urls")),
     path("accounts/", include("yiwang.accounts.urls")),
+    path("workbench/catalog/import/", include("yiwang.catalog.import_urls")),
     path("workbench/", include("yiwang.workbench.urls")),
     path("home/", portal_views.after_login, name="home"),
     path("healthz", portal_views.healthz, name="healthz"),

@@ -245,15 +245,86 @@ ELEMENT_LABELS: dict[str, str] = {
 }
 
 
+_LIMIT_LABELS = {"value": "时限", "unit": "时限单位", "explain": "时限说明"}
+_FORM_LABELS = {
+    "key": "字段标识",
+    "label": "字段名称",
+    "type": "字段类型",
+    "required": "是否必填",
+    "help": "填写说明",
+    "options": "可选项",
+    "max_length": "最大长度",
+    "fields": "子字段",
+    "min_items": "最少项数",
+    "max_items": "最多项数",
+}
+# Labels of the elements inside a list or object element, by the parent's name.
+CHILD_LABELS: dict[str, dict[str, str]] = {
+    "legal_limit": _LIMIT_LABELS,
+    "promise_limit": _LIMIT_LABELS,
+    "limit": _LIMIT_LABELS,
+    "steps": {
+        "name": "环节名称",
+        "unit": "办理处室",
+        "limit": "环节时限",
+        "is_special": "有无特别程序",
+        "special_explain": "特别程序说明",
+    },
+    "fees": {
+        "name": "收费项目名称",
+        "standard": "收费标准",
+        "basis": "收费依据",
+        "reducible": "是否允许减免",
+        "reduction_basis": "减免依据",
+    },
+    "results": {"type": "结果类型", "name": "结果名称", "sample": "结果样本", "licence_type_code": "证照类型代码"},
+    "special_procedures": {
+        "type": "特别程序种类",
+        "name": "特别程序名称",
+        "limit": "特别程序时限",
+        "pauses_clock": "是否暂停计时",
+        "basis": "依据",
+    },
+    "materials": {
+        "code": "材料编码",
+        "name": "材料名称",
+        "material_type": "材料类型",
+        "form": "材料形式",
+        "necessity": "材料必要性",
+        "source": "来源渠道",
+        "source_explain": "来源说明",
+        "issuing_body": "出具机构",
+        "originals": "原件份数",
+        "copies": "复印件份数",
+        "paper_spec": "纸质材料规格",
+        "fill_explain": "填报须知",
+        "accept_standard": "受理标准",
+        "basis": "要求提供材料的依据",
+        "optional_when": "非必要时办理情形",
+        "self_present": "是否需要本人到现场填写",
+        "blank_form": "空白表格",
+        "sample": "示例样表",
+        "licence_type_code": "证照类型代码",
+        "shared_data_code": "共享数据项",
+    },
+    "form": _FORM_LABELS,
+    "fields": _FORM_LABELS,
+    "contacts": {"consult": "咨询方式", "complaint": "监督投诉方式"},
+    "remedies": {"reconsideration": "行政复议机关", "litigation": "行政诉讼机关"},
+}
+
+
 def element_label(path: str) -> str:
-    """``materials.2.necessity`` → ``申请材料第3项·材料必要性``."""
-    parts = path.split(".")
+    """``materials.2.necessity`` → ``申请材料第3项·材料必要性``; a child is named by its parent's table."""
     words: list[str] = []
-    for part in parts:
+    parent = ""
+    for part in path.split("."):
         if part.isdigit():
             words[-1] = f"{words[-1]}第{int(part) + 1}项" if words else f"第{int(part) + 1}项"
-        else:
-            words.append(ELEMENT_LABELS.get(part, part))
+            continue
+        labels = CHILD_LABELS.get(parent, {})
+        words.append(labels.get(part) or ELEMENT_LABELS.get(part, part))
+        parent = part
     return "·".join(words)
 
 

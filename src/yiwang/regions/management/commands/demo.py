@@ -1,4 +1,4 @@
-"""``yiwang demo load`` / ``yiwang demo accounts``: the demo region (临沂市) and its demo log-ins."""
+"""``yiwang demo load`` / ``yiwang demo accounts``: the demo region (临沂市), its demo catalog and its demo log-ins."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from yiwang.catalog.demo import catalog_demo_load
 from yiwang.regions.demo import demo_accounts, demo_load
+
+LEVEL_LABELS = {3: "市级", 4: "县级", 5: "镇（街道）级"}
 
 
 class Command(BaseCommand):
-    help = "加载演示数据（临沂市）；所有人员均为虚构"
+    help = "加载演示数据（临沂市及其政务服务事项）；所有人员均为虚构"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("operation", choices=["load", "accounts"])
@@ -22,6 +25,9 @@ class Command(BaseCommand):
                 f"演示数据：区划 {summary.regions} 个，机构 {summary.departments} 个，场所 {summary.venues} 个，"
                 f"窗口 {summary.windows} 个，工作人员 {summary.staff} 人，群众账号 {summary.citizens} 个"
             )
+            catalog = catalog_demo_load()
+            levels = "、".join(LEVEL_LABELS.get(level, str(level)) for level in catalog.levels)
+            self.stdout.write(f"事项：已发布 {catalog.published} 项（{catalog.departments} 个部门，层级 {levels}）")
         self.stdout.write("演示账号（均为虚构人员）：")
         for username, what, password in demo_accounts():
             self.stdout.write(f"  {username:<12} {password:<20} {what}")
