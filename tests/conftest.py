@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from yiwang.catalog.models import CatalogEntry, ServiceItem
 from yiwang.catalog.services import catalog_entry_create, item_create
 from yiwang.core import crypto
 from yiwang.testing.catalog import sample_content
+from yiwang.testing.otp import force_login_verified
 from yiwang.testing.roles import RoleMatrix
 from yiwang.testing.world import World, build_world
 
@@ -17,6 +19,19 @@ def _fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher.
     ``tests/core/test_settings.py`` asserts the real configuration puts Argon2 first."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """``Client.force_login`` skips authentication: the password and, for a role in ``SECOND_FACTOR_ROLES``,
+    the second factor too — by the hook django-otp itself uses (``yiwang.testing.otp``), not by any setting.
+    Tests of the sign-in flow (tests/accounts, tests/browser) go through the real pages instead."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        force_login_verified(self, user, original=lambda client, who: original(client, who, backend))
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

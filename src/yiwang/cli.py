@@ -7,6 +7,7 @@ yiwang audit verify | seal                     check / extend the audit hash cha
 yiwang openapi --check | --write               compare / refresh docs/openapi.json
 yiwang genkey                                  print a new YIWANG_DATA_KEY
 yiwang token create USERNAME                   issue a bearer token for a machine client
+yiwang oidc create-key | rotate-keys | keys     OpenID Connect signing keys; register-client for scripts
 yiwang <any manage.py command>                 migrate, createsuperuser, check, …
 """
 

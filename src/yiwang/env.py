@@ -67,3 +67,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_seconds(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+    """A duration in seconds within ``[minimum, maximum]``: a token lifetime of 0 or of ten years is a typo."""
+    value = env_int(name, default)
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f"–{maximum}" if maximum is not None else " 以上"
+        raise SettingError(f"{name}={value} 超出范围 (expected {minimum}{upper} seconds)")
+    return value

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from yiwang.env import SettingError, env_bool, env_int, env_list, env_str
+from yiwang.env import SettingError, env_bool, env_int, env_list, env_seconds, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent
@@ -85,7 +85,11 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
+    "oauth2_provider",
     "yiwang.core",
     "yiwang.regions",
     "yiwang.accounts",
@@ -94,6 +98,7 @@ INSTALLED_APPS = [
     "yiwang.api",
     "yiwang.portal",
     "yiwang.workbench",
+    "yiwang.oidc",
 ]
 
 MIDDLEWARE = [
@@ -106,7 +111,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor passed in this session
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yiwang.accounts.session_policy.SessionPolicyMiddleware",  # idle / absolute limits, staff vs citizens
+    "yiwang.accounts.middleware.ActingIdentityMiddleware",  # 办事身份 into the audit context (after session/auth)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -178,9 +186,28 @@ AXES_COOLOFF_TIME = env_int("YIWANG_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
 # clerk must not lock every window. axes warns about this (W006); the choice is ADR 0001's, so silenced.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-AXES_RESET_ON_SUCCESS = True
+# Failures are reset only when the WHOLE log-in succeeds (password, then the second factor where the role
+# needs one) — by the log-in pages, not by axes on the password step, or re-entering the password would
+# wipe the count of wrong second-factor codes (ADR 0003).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]  # masked in axes' stored POST data
+
+# Second factor (django-otp): TOTP in any authenticator app, recovery codes as static tokens. Who must use
+# it: accounts.permissions.SECOND_FACTOR_ROLES. The issuer is the name the authenticator app shows.
+OTP_TOTP_ISSUER = env_str("YIWANG_TOTP_ISSUER", "一网通办")
+# Session limits (accounts.session_policy): idle = since the last request, max = since log-in.
+YIWANG_STAFF_SESSION_IDLE = env_int("YIWANG_STAFF_SESSION_IDLE_MINUTES", 30) * 60
+YIWANG_STAFF_SESSION_MAX = env_int("YIWANG_STAFF_SESSION_MAX_HOURS", 8) * 3600
+YIWANG_CITIZEN_SESSION_IDLE = env_int("YIWANG_CITIZEN_SESSION_IDLE_MINUTES", 120) * 60
+YIWANG_CITIZEN_SESSION_MAX = env_int("YIWANG_CITIZEN_SESSION_MAX_HOURS", 12) * 3600
+# A password-only session of staff who still owe the second factor ends after this long.
+YIWANG_SECOND_FACTOR_PENDING_SECONDS = env_int("YIWANG_SECOND_FACTOR_PENDING_MINUTES", 10) * 60
+
+# 短信 (phone verification codes): dotted path of the sender. The default only logs (code masked) and keeps
+# the message for the developer inbox /dev/sms/ (DEBUG only); production sets its gateway's backend.
+YIWANG_SMS_BACKEND = env_str("YIWANG_SMS_BACKEND", "yiwang.accounts.sms.LogBackend")
 
 # --- background tasks ----------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -209,5 +236,67 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("YIWANG_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+        # DOT and oauthlib log request details (success URLs with the authorization code) at DEBUG: never emit.
+        "oauth2_provider": {"level": "INFO"},
+        "oauthlib": {"level": "WARNING"},
+    },
 }
+
+# --- OpenID Connect provider: django-oauth-toolkit (yiwang.oidc; docs/adr/0005-oidc-provider.md) -------
+# The signing keys are not settings: they live encrypted in the database (yiwang.oidc.SigningKey), are
+# handed to DOT at every use by yiwang.oidc.keyring, and are managed with `yiwang oidc create-key` and
+# `yiwang oidc rotate-keys`. Token lifetimes are short; the refresh token carries the session.
+# DOT's own Application model (the default, named so that migrations can refer to the swappable model).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # Empty: the issuer is <scheme>://<host>/o from the request (ALLOWED_HOSTS guards the host).
+    "OIDC_ISS_ENDPOINT": env_str("YIWANG_OIDC_ISSUER", ""),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": True,
+    "OIDC_JWKS_MAX_AGE_SECONDS": env_seconds("YIWANG_OIDC_JWKS_MAX_AGE_SECONDS", 300, maximum=86_400),
+    "SCOPES": {
+        "openid": "使用统一身份认证登录（获得您的用户标识）",
+        "profile": "姓名和用户名",
+        "phone": "手机号（脱敏，如 138****0001）",
+        "idcard_masked": "身份证号（脱敏，仅显示前4位和后4位）",
+        "enterprise": "您可代表办事的企业（法定代表人或经办人）",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "SCOPES_BACKEND_CLASS": "yiwang.oidc.validators.ClientPolicyScopes",
+    "OAUTH2_VALIDATOR_CLASS": "yiwang.oidc.validators.YiwangOAuth2Validator",
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_seconds("YIWANG_OIDC_ACCESS_TOKEN_SECONDS", 600, maximum=3600),
+    "ID_TOKEN_EXPIRE_SECONDS": env_seconds("YIWANG_OIDC_ID_TOKEN_SECONDS", 600, maximum=3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_seconds("YIWANG_OIDC_REFRESH_TOKEN_SECONDS", 86_400, maximum=30 * 86_400),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,  # a replayed refresh token revokes its whole family
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REQUEST_APPROVAL_PROMPT": "auto",  # consent is asked again when a client asks for more
+    # https, and http only for loopback hosts (RFC 8252 §7.3) — enforced per URI by our validator.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    # RFC 9700 (OAuth 2.0 Security BCP): every behaviour gate on.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # only token checksums are stored
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+# oauth2_provider.W008 says "http redirect URIs are allowed": DOT's scheme list is global, while our rule is
+# per URI (https, or http to a loopback address only; yiwang.oidc.validators). ADR 0005 records this.
+SILENCED_SYSTEM_CHECKS += ["oauth2_provider.W008"]

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from yiwang.accounts.services import citizen_create
 from yiwang.core.errors import DomainError
+from yiwang.testing.otp import totp_code, totp_device_for
 from yiwang.testing.world import PASSWORD, World
 
 
@@ -15,10 +16,14 @@ def _login(client: Client, username: str, password: str):
     return client.post(reverse("accounts:login"), {"username": username, "password": password})
 
 
-def test_staff_logs_in_and_lands_on_the_workbench(world: World):
+def test_staff_logs_in_with_password_and_totp_code_and_lands_on_the_workbench(world: World):
+    device = totp_device_for(world.users["clerk_a"])
     client = Client()
     response = _login(client, "clerk_a", PASSWORD)
     assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:otp_verify") + "?next=/home/"
+    response = client.post(response["Location"], {"otp_token": totp_code(device), "next": "/home/"})
+    assert response["Location"] == "/home/"
     assert client.get(response["Location"]).status_code == 302  # /home/ routes staff on
     page = client.get(reverse("workbench:home")).content.decode()
     assert "综合窗口人员" in page

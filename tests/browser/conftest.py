@@ -26,15 +26,27 @@ AXE_SOURCE = Path(__import__("axe_playwright_python").__file__).with_name("axe.m
 ARTIFACTS = Path(os.environ.get("YIWANG_TEST_ARTIFACTS", "test-artifacts"))
 
 
+_LAUNCHED: list[object] = []  # one Chromium per test session, however many conftests import these fixtures
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    # tests/oidc imports these fixtures too; a second sync_playwright() in the same thread would fail, so a
+    # second instantiation of this fixture shares the browser the first one launched (and closes nothing).
+    if _LAUNCHED:
+        yield _LAUNCHED[0]
+        return
     from playwright.sync_api import sync_playwright
 
     executable = require_executable(CHROMIUM, "chromium")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
+        _LAUNCHED.append(instance)
+        try:
+            yield instance
+        finally:
+            _LAUNCHED.clear()
+            instance.close()
 
 
 @pytest.fixture
@@ -66,3 +78,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def type_totp_code(page, device) -> None:
+    """The second step of a staff log-in: type the code an authenticator app holding the device's key shows."""
+    from yiwang.testing.otp import totp_code
+
+    page.wait_for_url("**/accounts/2fa/**")
+    page.get_by_label("动态验证码或恢复码").fill(totp_code(device))
+    page.get_by_role("button", name="验证").click()

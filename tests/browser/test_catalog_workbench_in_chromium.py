@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, type_totp_code
+from yiwang.accounts.models import User
 from yiwang.catalog.models import ItemVersion
+from yiwang.testing.otp import totp_device_for
 from yiwang.testing.world import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, base: str, username: str) -> None:
+    device = totp_device_for(User.objects.get(username=username))
     page.goto(base + "/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    type_totp_code(page, device)
     page.wait_for_url("**/workbench/")
 
 

@@ -1,14 +1,18 @@
-"""Real pages in real Chromium: the portal, the demo clerk's log-in, 适老化 mode, a phone screen —
+"""Real pages in real Chromium: the portal, the demo clerk's log-in (password, then the TOTP code from the
+published demo secret), 适老化 mode, a phone screen —
 and axe-core finds no accessibility violation on any of them."""
 
 from __future__ import annotations
 
-import pytest
+import base64
 
-from tests.browser.conftest import axe_violations, screenshot
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.browser.conftest import axe_violations, screenshot, type_totp_code
 from yiwang.core.identifiers import make_id_number
 from yiwang.regions.demo import demo_load
-from yiwang.regions.demo_data import DEMO_PASSWORD, PERSONS
+from yiwang.regions.demo_data import DEMO_PASSWORD, DEMO_TOTP_SECRET, PERSONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,6 +20,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo(transactional_db):
     return demo_load()
+
+
+def _demo_device(username: str) -> TOTPDevice:
+    """The demo staff's device: `yiwang demo load` installs the published DEMO_TOTP_SECRET."""
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    assert device.key == base64.b32decode(DEMO_TOTP_SECRET).hex()
+    return device
 
 
 def _assert_accessible(page, name: str) -> None:
@@ -37,6 +48,10 @@ def test_portal_login_large_text_and_accessibility(live_server, page, demo):
     page.get_by_label("用户名").fill("clerk")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/accounts/2fa/**")
+    assert page.locator("h1").inner_text() == "双重验证"
+    _assert_accessible(page, "second-factor")
+    type_totp_code(page, _demo_device("clerk"))
     page.wait_for_url("**/workbench/")
     assert page.locator("h1").inner_text() == "工作台"
     assert "综合窗口人员" in page.content()
@@ -62,6 +77,7 @@ def test_clerk_finds_a_person_masked_and_reveals_with_purpose(live_server, page,
     page.get_by_label("用户名").fill("clerk")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
+    type_totp_code(page, _demo_device("clerk"))
     page.wait_for_url("**/workbench/")
     page.get_by_role("link", name="查找申请人").click()
     _assert_accessible(page, "persons")

@@ -37,3 +37,26 @@ class RevealForm(forms.Form):
         max_length=200,
         help_text="须说明用途（4–200字），将记入审计日志，例如“核验申请人身份”。",
     )
+
+
+class SecondFactorForm(forms.Form):
+    """双重验证: a 6-digit code from the authenticator app, or one recovery code (shape only)."""
+
+    otp_token = forms.CharField(
+        label="动态验证码或恢复码",
+        max_length=20,
+        help_text="打开验证器应用，输入当前显示的6位数字；手机不在身边时，可输入一个恢复码（每个只能用一次）。",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}),
+        error_messages={"required": "请输入动态验证码或恢复码"},
+    )
+
+
+class TotpEnrolForm(forms.Form):
+    """绑定动态口令: the first code the app shows after scanning, proving the app holds the key."""
+
+    otp_token = forms.CharField(
+        label="验证器应用显示的6位数字",
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": "请输入验证器应用显示的6位数字"},
+    )

@@ -41,7 +41,8 @@ def record(
     """Append one audit event. Call it inside the service's transaction, so it commits with the change.
 
     ``changes`` holds ``{"field": [old, new]}`` for writes, or what was read for reads of personal data
-    (never the personal data itself). The request's IP and id come from the request context.
+    (never the personal data itself). The request's IP and id come from the request context, and so does
+    the citizen's acting identity, added to ``changes`` as ``acting_as`` (the table's columns stay as they are).
     """
     actor_id, actor_username = _actor(actor)
     if target is not None:
@@ -49,6 +50,8 @@ def record(
         object_id = object_id or str(target.pk)
         object_repr = object_repr or str(target)[:200]
     ctx = context.current()
+    if ctx.acting_as and "acting_as" not in (changes or {}):
+        changes = {**(changes or {}), "acting_as": ctx.acting_as}  # 办事身份 (个人 / 企业) of the request
     return AuditEvent.objects.create(
         actor_id=actor_id,
         actor_username=actor_username,

@@ -15,6 +15,9 @@ class RequestContext:
     ip: str | None = None
     user_agent: str = ""
     request_id: str = ""
+    # 办事身份 of a signed-in citizen (``person`` or ``enterprise:<USCC>``), set from the session by
+    # ``accounts.middleware.ActingIdentityMiddleware``; the audit log adds it to every row's ``changes``.
+    acting_as: str = ""
 
 
 _EMPTY = RequestContext()

@@ -68,7 +68,30 @@ def demo_load() -> DemoSummary:
         created = not demo_is_loaded()
         if created:
             _Loader().load()
+        demo_second_factor_install()  # also for a demo database loaded before staff had a second factor
     return _summary(created=created)
+
+
+def demo_second_factor_install() -> None:
+    """Give each demo staff member whose role needs a second factor a TOTP device with the published
+    ``DEMO_TOTP_SECRET`` (idempotent), so that a tester can sign in with any authenticator app."""
+    from yiwang.accounts.permissions import second_factor_required
+    from yiwang.accounts.second_factor import totp_device_install
+
+    for user in User.objects.filter(username__in=[staff.username for staff in data.STAFF], kind=UserKind.STAFF):
+        if second_factor_required(user):
+            totp_device_install(user=user, secret=data.DEMO_TOTP_SECRET, reason="demo")
+
+
+def demo_totp_code() -> tuple[str, int]:
+    """The demo staff's current TOTP code and the seconds it stays valid (for ``yiwang demo accounts``)."""
+    import base64
+    import time
+
+    from django_otp.oath import totp
+
+    key = base64.b32decode(data.DEMO_TOTP_SECRET)
+    return f"{totp(key):06d}", 30 - int(time.time()) % 30
 
 
 def _summary(*, created: bool) -> DemoSummary:

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 # One password for every demo log-in (policy: ≥10 characters, letters and digits, not a common password).
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published demo credential, documented in the README
+# One TOTP secret (base32) for every demo staff member whose role needs the second factor: add it to any
+# authenticator app by hand, or compute the code with `yiwang demo accounts`. Published, like the password.
+DEMO_TOTP_SECRET = "YIWANGDEMOSECRETFORTOTPTESTING22"  # noqa: S105 - published demo credential (README)
 
 # Values of the code lists (regions.choices / accounts.choices), spelled out so this module needs no Django.
 LEVEL_PROVINCE, LEVEL_CITY, LEVEL_COUNTY, LEVEL_TOWN, LEVEL_VILLAGE = 2, 3, 4, 5, 6

@@ -15,9 +15,10 @@ from django.views.decorators.cache import never_cache
 from yiwang.accounts import selectors as account_selectors
 from yiwang.accounts import services as account_services
 from yiwang.accounts.choices import StaffRole, UserKind
+from yiwang.accounts.decorators import second_factor_redirect
 from yiwang.accounts.forms import PersonFindForm, PersonRegisterForm, RevealForm
 from yiwang.accounts.models import StaffAssignment, User
-from yiwang.accounts.permissions import Action, user_can
+from yiwang.accounts.permissions import Action, second_factor_satisfied, user_can
 from yiwang.audit.selectors import audit_events_for_user, audit_verify
 from yiwang.core.errors import DomainError
 from yiwang.core.forms import add_domain_error
@@ -27,11 +28,16 @@ AUDIT_PAGE_SIZE = 100
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every staff page: signed in, a staff account, and — for a role in ``SECOND_FACTOR_ROLES`` — a session
+    that has passed the second factor (otherwise a redirect to it; the password alone opens nothing here)."""
+
     @wraps(view)
     @login_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request.user, "kind", None) != UserKind.STAFF:
             raise PermissionDenied("仅限工作人员")
+        if not second_factor_satisfied(request.user):
+            return second_factor_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -52,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_view_audit": user_can(request.user, Action.AUDIT_VIEW),
             "can_edit_catalog": user_can(request.user, Action.CATALOG_EDIT),
             "can_review_catalog": user_can(request.user, Action.CATALOG_REVIEW),
+            "can_manage_oidc_clients": user_can(request.user, Action.OIDC_CLIENT_MANAGE),
             "role_labels": dict(StaffRole.choices),
         },
     )

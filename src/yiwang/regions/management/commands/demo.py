@@ -31,3 +31,16 @@ class Command(BaseCommand):
         self.stdout.write("演示账号（均为虚构人员）：")
         for username, what, password in demo_accounts():
             self.stdout.write(f"  {username:<12} {password:<20} {what}")
+        self._second_factor_hint()
+
+    def _second_factor_hint(self) -> None:
+        from yiwang.accounts.permissions import SECOND_FACTOR_ROLES
+        from yiwang.regions.demo import demo_totp_code
+        from yiwang.regions.demo_data import DEMO_TOTP_SECRET, STAFF
+
+        needing = "、".join(staff.username for staff in STAFF if staff.role in SECOND_FACTOR_ROLES)
+        code, seconds = demo_totp_code()
+        self.stdout.write(
+            f"双重验证（{needing}）：在验证器应用中手动添加密钥 {DEMO_TOTP_SECRET}（基于时间，6位，30秒）"
+        )
+        self.stdout.write(f"  当前动态码 {code}（还有 {seconds} 秒有效；再次运行 yiwang demo accounts 可查看新的）")
