@@ -37,6 +37,9 @@ class Command(BaseCommand):
             "10",
             "--timeout",
             "60",
+            # %(U)s is the path without the query string: no token, code or ID number lands in the log.
+            "--access-logformat",
+            '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
         ]
         self.stdout.write(f"一网 Yiwang 正在 http://{host}:{port}/ 启动")
         sys.stdout.flush()
