@@ -104,6 +104,15 @@ def enterprises_for_user(*, user: Any) -> QuerySet[LegalPerson]:
     return LegalPerson.objects.filter(pk__in=ids).select_related("region", "legal_representative").order_by("name")
 
 
+def enterprise_grants_in_force(*, user: Any) -> QuerySet[EnterpriseAgent]:
+    """The 经办人 grants of ``user`` in force now (same rule as :func:`agent_grant_active`), by enterprise name."""
+    return (
+        EnterpriseAgent.objects.filter(_live_q(clock.now()), person__user_id=user.pk)
+        .select_related("enterprise")
+        .order_by("enterprise__name")
+    )
+
+
 def enterprise_get_for_representative(*, user: Any, enterprise_id: int) -> LegalPerson:
     """An enterprise whose 法定代表人 ``user`` is (only he manages its 经办人)."""
     legal = (

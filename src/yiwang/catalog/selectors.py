@@ -3,10 +3,11 @@ the workbench sees drafts and requests within the user's scope. Pages and API us
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from yiwang.accounts.permissions import Action, scopes_for
 from yiwang.catalog.choices import ChangeRequestState, ItemState
@@ -107,6 +108,33 @@ def derived_list(*, key: str) -> QuerySet[ItemVersion]:
     if key not in DERIVED_LISTS:
         raise not_found("清单")
     return published_versions().filter(**DERIVED_LISTS[key][1]).order_by("department_id", "name", "pk")
+
+
+def guide_department_counts() -> list[Any]:
+    """Departments with items in effect and how many — one aggregate query."""
+    return list(
+        published_versions()
+        .values("department_id", "department__name", "department__region__name", "department__region__code")
+        .annotate(count=Count("pk"))
+        .order_by("department__region__code", "department__name")
+    )
+
+
+def guide_theme_counts() -> Counter[str]:
+    """Items in effect per life-event theme — one query (themes are a JSON list on each version)."""
+    counts: Counter[str] = Counter()
+    for themes in published_versions().values_list("themes", flat=True):
+        counts.update(set(themes or []))
+    return counts
+
+
+def derived_list_counts() -> dict[str, int]:
+    """How many items each derived list holds — one aggregate query."""
+    aliases = {key: key.replace("-", "_") for key in DERIVED_LISTS}
+    counts = published_versions().aggregate(
+        **{aliases[key]: Count("pk", filter=Q(**criteria)) for key, (_title, criteria) in DERIVED_LISTS.items()}
+    )
+    return {key: counts[alias] for key, alias in aliases.items()}
 
 
 def items_for_user(*, user: Any) -> QuerySet[ServiceItem]:

@@ -8,12 +8,10 @@ items there are (the selectors join department, region and item; the rest is in 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -42,9 +40,11 @@ from yiwang.catalog.selectors import (
     DERIVED_LISTS,
     GuideFilter,
     derived_list,
+    derived_list_counts,
+    guide_department_counts,
     guide_get,
     guide_list,
-    published_versions,
+    guide_theme_counts,
     versions_of,
 )
 from yiwang.core.errors import DomainError, not_found
@@ -114,16 +114,6 @@ def _guide_filter(params: QueryDict) -> GuideFilter:
     )
 
 
-def _department_counts() -> list[Any]:
-    """Departments with published items and how many — one aggregate query over the items in effect."""
-    return list(
-        published_versions()
-        .values("department_id", "department__name", "department__region__name", "department__region__code")
-        .annotate(count=Count("pk"))
-        .order_by("department__region__code", "department__name")
-    )
-
-
 def _label(choices: Any, value: Any) -> str:
     try:
         return str(choices(value).label)
@@ -146,7 +136,7 @@ def _page(request: HttpRequest, queryset: Any, size: int) -> Any:
 def guide_list_view(request: HttpRequest) -> HttpResponse:
     """事项检索: search box and filters, 20 per page. Queries: departments, count, page."""
     filters = _guide_filter(request.GET)
-    departments = _department_counts()
+    departments = guide_department_counts()
     page = _page(request, guide_list(filters=filters), GUIDE_PAGE_SIZE)
     active = bool(
         filters.q or filters.department_id or filters.level or filters.theme or filters.audience or filters.online
@@ -194,7 +184,7 @@ def _badges(version: Any) -> list[tuple[str, str]]:
 def guide_departments(request: HttpRequest) -> HttpResponse:
     """按部门: every department with items in effect, grouped by region, with its item count (one query)."""
     regions: list[dict[str, Any]] = []
-    for row in _department_counts():
+    for row in guide_department_counts():
         if not regions or regions[-1]["code"] != row["department__region__code"]:
             regions.append(
                 {"code": row["department__region__code"], "name": row["department__region__name"], "rows": []}
@@ -206,9 +196,7 @@ def guide_departments(request: HttpRequest) -> HttpResponse:
 @require_GET
 def guide_themes(request: HttpRequest) -> HttpResponse:
     """按主题: 个人 and 法人 life-event tiles with the number of items in each (one query)."""
-    counts: Counter[str] = Counter()
-    for themes in published_versions().values_list("themes", flat=True):
-        counts.update(set(themes or []))
+    counts = guide_theme_counts()
     groups = [
         {"key": key, "title": title, "tiles": [(k, label, hint, counts[k]) for k, label, hint in tiles]}
         for key, title, tiles in THEME_GROUPS
@@ -308,18 +296,12 @@ def _material(m: Mapping[str, Any]) -> dict[str, Any]:
 # --- derived lists -----------------------------------------------------------------------------------------
 
 
-def _alias(key: str) -> str:
-    return key.replace("-", "_")
-
-
 @require_GET
 def lists_index(request: HttpRequest) -> HttpResponse:
     """派生清单: the eight lists with the number of items on each (one aggregate query)."""
-    counts = published_versions().aggregate(
-        **{_alias(key): Count("pk", filter=Q(**criteria)) for key, (_title, criteria) in DERIVED_LISTS.items()}
-    )
+    counts = derived_list_counts()
     lists = [
-        {"key": key, "title": title, "description": LIST_DESCRIPTIONS.get(key, ""), "count": counts[_alias(key)]}
+        {"key": key, "title": title, "description": LIST_DESCRIPTIONS.get(key, ""), "count": counts[key]}
         for key, (title, _criteria) in DERIVED_LISTS.items()
     ]
     return render(request, "catalog/lists_index.html", {"lists": lists, "nav": "lists"})

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from oauth2_provider.models import get_application_model
 
-from yiwang.accounts.models import EnterpriseAgent, LegalPerson, NaturalPerson
+from yiwang.accounts.models import LegalPerson, NaturalPerson
 from yiwang.accounts.permissions import Action, user_can
+from yiwang.accounts.selectors import enterprise_grants_in_force
 from yiwang.core.errors import not_found
 from yiwang.oidc.models import ClientPolicy
 
@@ -43,26 +43,15 @@ def person_for_user(*, user: Any) -> NaturalPerson | None:
     return NaturalPerson.objects.filter(user_id=user.pk).first()
 
 
-def enterprises_for_user(*, user: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Enterprises the user may act for: as 法定代表人, or as 经办人 with a grant in force now.
-
-    A grant is in force when it is neither revoked nor past ``valid_until`` — the same rule as the
-    accounts app's grant check, evaluated at the moment the claim is issued.
-    """
-    moment = now or timezone.now()
+def enterprises_for_user(*, user: Any) -> list[dict[str, Any]]:
+    """Enterprises the user may act for, as the ``enterprise`` claim: as 法定代表人, or as 经办人 with a grant
+    in force now — the accounts app's rule (``enterprise_grants_in_force``), evaluated when the claim is issued."""
     result: list[dict[str, Any]] = []
     seen: set[str] = set()
-    represented = LegalPerson.objects.filter(legal_representative__user_id=user.pk).order_by("name")
-    for legal in represented:
+    for legal in LegalPerson.objects.filter(legal_representative__user_id=user.pk).order_by("name"):
         seen.add(legal.uscc)
         result.append({"uscc": legal.uscc, "name": legal.name, "role": "legal_representative", "valid_until": None})
-    grants = (
-        EnterpriseAgent.objects.filter(person__user_id=user.pk, revoked_at__isnull=True)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=moment))
-        .select_related("enterprise")
-        .order_by("enterprise__name")
-    )
-    for grant in grants:
+    for grant in enterprise_grants_in_force(user=user):
         if grant.enterprise.uscc in seen:
             continue
         seen.add(grant.enterprise.uscc)
