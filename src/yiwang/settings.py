@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "yiwang.accounts",
     "yiwang.audit",
     "yiwang.catalog",
+    "yiwang.workdays",
+    "yiwang.files",
+    "yiwang.cases",
     "yiwang.api",
     "yiwang.portal",
     "yiwang.workbench",
@@ -212,6 +215,49 @@ YIWANG_SMS_BACKEND = env_str("YIWANG_SMS_BACKEND", "yiwang.accounts.sms.LogBacke
 # --- background tasks ----------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 YIWANG_AUDIT_SEAL_INTERVAL = env_int("YIWANG_AUDIT_SEAL_INTERVAL", 5)  # seconds between seals in the worker
+
+# --- files ---------------------------------------------------------------------------------------------
+# 上传材料 (yiwang.files): one blob per content, named by its SHA-256 (ab/cd/<sha256>), in the storage named
+# "materials": files under YIWANG_FILES_DIR (default var/files) or, when a bucket is set, S3-compatible
+# object storage (MinIO, a cloud's 对象存储). The bucket must be private: files are served through the app.
+YIWANG_UPLOAD_MAX_BYTES = env_int("YIWANG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+YIWANG_FILES_S3_BUCKET = env_str("YIWANG_FILES_S3_BUCKET", "")
+if YIWANG_FILES_S3_BUCKET:
+    _materials_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": YIWANG_FILES_S3_BUCKET,
+            "endpoint_url": env_str("YIWANG_FILES_S3_ENDPOINT_URL", "") or None,  # None: AWS itself
+            "region_name": env_str("YIWANG_FILES_S3_REGION", "") or None,
+            # Empty: boto3's own chain (instance role, AWS_* variables). Both accept *_FILE.
+            "access_key": env_str("YIWANG_FILES_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("YIWANG_FILES_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("YIWANG_FILES_S3_PREFIX", ""),  # key prefix inside the bucket
+            "addressing_style": env_str("YIWANG_FILES_S3_ADDRESSING_STYLE", "path"),  # MinIO: path
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's policy (private); never public-read
+            "querystring_auth": True,
+            "file_overwrite": True,  # content-addressed: same name, same bytes; never rename
+        },
+    }
+else:
+    _materials_storage = {
+        "BACKEND": "yiwang.files.storage.BlobFileSystemStorage",
+        "OPTIONS": {
+            "location": env_str("YIWANG_FILES_DIR", str(VAR_DIR / "files")),
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # Django's defaults, unchanged
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "materials": _materials_storage,
+}
+# Notices as PDF (yiwang.core.pdf): a TrueType .ttf/.ttc to embed ("path#index" for a face of a
+# collection), "builtin" for reportlab's STSong-Light (no file needed), empty to look for an installed one.
+YIWANG_PDF_FONT = env_str("YIWANG_PDF_FONT", "")
+# --- end files -----------------------------------------------------------------------------------------
 
 # --- i18n and time -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -29,13 +29,26 @@ class Action(StrEnum):
     CATALOG_REVIEW = "catalog.review"  # 审核发布事项 (政务服务管理机构)
     OIDC_CLIENT_MANAGE = "oidc.client.manage"  # 登记统一身份认证接入系统 (OpenID Connect 客户端)
     SIGNIN_HISTORY_VIEW = "signin_history.view"  # 查看他人的登录记录 (IP、时间、设备)
+    CASE_VIEW = "case.view"  # 查看办件 (region for window and supervision, department for approvers)
+    CASE_ACCEPT = "case.accept"  # 综合窗口收件、受理、不予受理、一次性告知、出件 (无差别受理)
+    CASE_HANDLE = "case.handle"  # 后台审批: 审核、决定、退回、特别程序、承诺核查
+    CASE_SUPERVISE = "case.supervise"  # 督办 (电子监察)
+    CALENDAR_MANAGE = "calendar.manage"  # 维护工作日历
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     StaffRole.WINDOW_CLERK: frozenset(
-        {Action.PERSON_VIEW, Action.PERSON_REVEAL, Action.PERSON_REGISTER, Action.PROXY_AUTHORISE}
+        {
+            Action.PERSON_VIEW,
+            Action.PERSON_REVEAL,
+            Action.PERSON_REGISTER,
+            Action.PROXY_AUTHORISE,
+            Action.CASE_VIEW,
+            Action.CASE_ACCEPT,
+        }
     ),
-    StaffRole.APPROVER: frozenset(),  # sees applicants only through the cases of his department
+    # Sees applicants only through the cases of his department.
+    StaffRole.APPROVER: frozenset({Action.CASE_VIEW, Action.CASE_HANDLE}),
     StaffRole.DEPARTMENT_ADMIN: frozenset({Action.STAFF_MANAGE, Action.CATALOG_EDIT}),
     StaffRole.PLATFORM_ADMIN: frozenset(
         {
@@ -48,9 +61,11 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CATALOG_REVIEW,
             Action.SIGNIN_HISTORY_VIEW,
             Action.OIDC_CLIENT_MANAGE,
+            Action.CALENDAR_MANAGE,
+            Action.CASE_VIEW,
         }
     ),
-    StaffRole.SUPERVISOR: frozenset({Action.PERSON_VIEW, Action.AUDIT_VIEW}),
+    StaffRole.SUPERVISOR: frozenset({Action.PERSON_VIEW, Action.AUDIT_VIEW, Action.CASE_VIEW, Action.CASE_SUPERVISE}),
     StaffRole.HOTLINE_AGENT: frozenset({Action.PERSON_VIEW}),
 }
 

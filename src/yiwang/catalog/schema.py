@@ -7,8 +7,11 @@ here (types, lengths, code values); the publishing rules that span elements live
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
 
+from django.db import models
 from pydantic import BaseModel, ConfigDict, Field
 
 from yiwang.catalog.choices import (
@@ -65,13 +68,20 @@ class Result(_Strict):
 
 
 class Step(_Strict):
-    """办理环节 (ml_matter_process_link)."""
+    """办理环节 (ml_matter_process_link).
+
+    ``department`` is the USCC of the 联办机构 that handles this step (empty: the implementing
+    department). ``parallel`` runs the step at the same time as the step before it (并联审批): a run of
+    steps marked parallel after a normal step forms one block, and the case moves on when all are done.
+    """
 
     name: str = Field(min_length=1, max_length=50)
     unit: str = Field(min_length=1, max_length=200)  # 办理处室/单位
     limit: TimeLimit | None = None
     is_special: bool = False  # 有无特别程序
     special_explain: str = Field("", max_length=500)
+    department: str = Field("", max_length=18)  # 办理机构 (联办机构 USCC); empty = 实施主体
+    parallel: bool = False  # 与上一环节并联办理
 
 
 class SpecialProcedure(_Strict):
@@ -128,6 +138,101 @@ class FormField(_Strict):
     fields: list[FormField] = Field(default_factory=list, max_length=50)  # for group
     min_items: int = Field(0, ge=0, le=100)
     max_items: int = Field(20, ge=1, le=100)
+
+
+AutoOperator = Literal["eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "is_true", "is_false", "present"]
+
+
+# The code lists of the two 秒批 literals, with their Chinese labels (the workbook, the editor and the decision
+# reasons show these). They belong with the other code lists in ``choices.py``; they sit here, next to the
+# literals they mirror, because a test asserts that both spell the same values.
+class AutoOutcomeCode(models.TextChoices):
+    """秒批决定结果."""
+
+    APPROVE = "approve", "通过"
+    REFUSE = "refuse", "不予通过"
+
+
+class AutoOperatorCode(models.TextChoices):
+    """比较方式 of a 秒批 condition."""
+
+    EQ = "eq", "等于"
+    NE = "ne", "不等于"
+    GT = "gt", "大于"
+    GE = "ge", "大于或等于"
+    LT = "lt", "小于"
+    LE = "le", "小于或等于"
+    IN = "in", "属于"
+    NOT_IN = "not_in", "不属于"
+    IS_TRUE = "is_true", "为是"
+    IS_FALSE = "is_false", "为否"
+    PRESENT = "present", "有值"
+
+
+# The facts a 秒批 condition can test (``cases.auto_rules`` establishes them), by name: Chinese label and kind.
+# A kind says what a condition may compare the fact with: number, date (ISO YYYY-MM-DD), text, bool (是/否),
+# any (only 有值). Besides these: ``form.<字段标识>`` (the kind of the form field) and
+# ``licence.<证照类型代码>.valid`` (bool, established by the licence app's fact provider).
+AUTO_FACTS: dict[str, tuple[str, str]] = {
+    "applicant.age": ("申请人年龄", "number"),  # whole years, from the birth date in the 身份证号
+    "applicant.kind": ("申请人类型", "text"),  # APPLICANT_KINDS
+    "applicant.region": ("申请人所在地区划代码", "text"),  # 常住地 of a person, 注册地 of an enterprise
+    "enterprise.uscc": ("企业统一社会信用代码", "text"),
+}
+APPLICANT_KINDS: dict[str, str] = {"person": "自然人", "enterprise": "法人"}
+LICENCE_FACT = re.compile(r"^licence\.(" + LICENCE_TYPE_CODE[1:-1] + r")\.valid$")
+FACT_HINT = "form.<字段标识>、" + "、".join(AUTO_FACTS) + "、licence.<证照类型代码>.valid"
+_FORM_FACT_KINDS = {"number": "number", "date": "date", "file": "any", "group": "any"}  # other types: text
+
+
+def fact_kind(fact: str, form_types: Mapping[str, str]) -> str | None:
+    """The kind of a fact (see ``AUTO_FACTS``); None when the fact is unknown. ``form_types``: the type of
+    each top-level form field by key (``form.<key>`` of a nested or missing field is unknown)."""
+    if fact in AUTO_FACTS:
+        return AUTO_FACTS[fact][1]
+    if LICENCE_FACT.match(fact):
+        return "bool"
+    prefix, _, key = fact.partition(".")
+    if prefix == "form" and key in form_types:
+        return _FORM_FACT_KINDS.get(form_types[key], "text")
+    return None
+
+
+def fact_label(fact: str, form_labels: Mapping[str, str] | None = None) -> str:
+    """The Chinese name of a fact: ``applicant.age`` → 申请人年龄, ``form.rent`` → 申请表·月租金 (with the
+    form's labels) or 申请表字段 rent, ``licence.<code>.valid`` → 电子证照 <code> 有效."""
+    if fact in AUTO_FACTS:
+        return AUTO_FACTS[fact][0]
+    match = LICENCE_FACT.match(fact)
+    if match:
+        return f"电子证照 {match.group(1)} 有效"
+    prefix, _, key = fact.partition(".")
+    if prefix == "form":
+        label = (form_labels or {}).get(key)
+        return f"申请表·{label}" if label else f"申请表字段 {key}"
+    return fact
+
+
+class AutoCondition(_Strict):
+    """One condition of a 秒批 rule on a fact: ``form.<key>`` (a form field), ``applicant.age``,
+    ``applicant.kind``, ``applicant.region``, ``licence.<证照类型代码>.valid`` … (see ``cases.auto_rules``)."""
+
+    fact: str = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+    op: AutoOperator
+    value: Any = None
+    label: str = Field(min_length=1, max_length=200)  # 条件说明, shown in the decision record
+
+
+class AutoRule(_Strict):
+    """秒批规则: when every condition holds, the system decides with ``outcome`` and no human step.
+
+    Rules are tried in order; the first that holds decides. A fact that cannot be established sends the
+    case to manual review (人工审核), never to a refusal."""
+
+    name: str = Field(min_length=1, max_length=100)
+    outcome: Literal["approve", "refuse"]
+    conditions: list[AutoCondition] = Field(min_length=1, max_length=20)
+    reason: str = Field(min_length=1, max_length=500)  # 决定理由
 
 
 class Contacts(_Strict):
@@ -188,6 +293,8 @@ class ItemContent(_Strict):
     commitment: bool = False  # 告知承诺
     commitment_text: str = Field("", max_length=5000)
     auto_approval: bool = False  # 秒批 eligible
+    auto_rules: list[AutoRule] = Field(default_factory=list, max_length=20)  # 秒批规则
+    warning_days: int = Field(1, ge=0, le=30)  # 黄灯预警: remaining working days at or below this
     high_frequency: bool = False  # 高频事项
     themes: list[Theme] = Field(default_factory=list, max_length=6)
 
@@ -227,6 +334,8 @@ ELEMENT_LABELS: dict[str, str] = {
     "commitment": "告知承诺",
     "commitment_text": "承诺书内容",
     "auto_approval": "秒批",
+    "auto_rules": "秒批规则",
+    "warning_days": "预警天数",
     "high_frequency": "高频事项",
     "themes": "主题分类",
     "value": "时限",
@@ -269,6 +378,8 @@ CHILD_LABELS: dict[str, dict[str, str]] = {
         "limit": "环节时限",
         "is_special": "有无特别程序",
         "special_explain": "特别程序说明",
+        "department": "办理机构",
+        "parallel": "并联办理",
     },
     "fees": {
         "name": "收费项目名称",
@@ -309,6 +420,8 @@ CHILD_LABELS: dict[str, dict[str, str]] = {
     },
     "form": _FORM_LABELS,
     "fields": _FORM_LABELS,
+    "auto_rules": {"name": "规则名称", "outcome": "决定结果", "conditions": "条件", "reason": "决定理由"},
+    "conditions": {"fact": "依据事实", "op": "比较方式", "value": "比较值", "label": "条件说明"},
     "contacts": {"consult": "咨询方式", "complaint": "监督投诉方式"},
     "remedies": {"reconsideration": "行政复议机关", "litigation": "行政诉讼机关"},
 }

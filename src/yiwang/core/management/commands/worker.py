@@ -1,4 +1,5 @@
-"""``yiwang worker``: run background tasks (django-tasks database backend) and seal the audit log.
+"""``yiwang worker``: run background tasks (django-tasks database backend), seal the audit log and push
+case events to department systems (``cases.webhooks``) on every scheduler tick.
 
 A small scheduler thread enqueues ``audit_seal_task`` every ``YIWANG_AUDIT_SEAL_INTERVAL`` seconds when
 there are unsealed audit rows and no seal is already queued; the worker loop runs it like any task.
@@ -37,11 +38,17 @@ def enqueue_seal_if_needed() -> bool:
 
 
 def _schedule(stop: threading.Event, interval: float) -> None:
+    from yiwang.cases.webhooks import webhooks_run
+
     while not stop.wait(interval):
         try:
             enqueue_seal_if_needed()
         except Exception:  # keep the scheduler alive; the next tick retries
             logger.exception("could not schedule the audit seal")
+        try:
+            webhooks_run()  # 审管联动: queue new case events, deliver the due webhooks
+        except Exception:
+            logger.exception("could not deliver case webhooks")
         finally:
             close_old_connections()
 

@@ -1,0 +1,1655 @@
+"""Every write to a case: one function per transition (CONVENTIONS rule 3).
+
+Each transition checks who may do it, locks the case row (``select_for_update``), checks the state,
+returns early or refuses when nothing may change, sets the new state, saves with ``update_fields``,
+appends exactly one ``CaseEvent`` (and one audit row), and runs side effects (messages, result issuing)
+in ``transaction.on_commit``. Pages, the API and the department interface call these functions and
+nothing else, so a case behaves the same whichever door it came through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from yiwang.accounts.choices import UserKind
+from yiwang.accounts.models import LegalPerson, NaturalPerson
+from yiwang.accounts.permissions import Action, department_q, scopes_for
+from yiwang.accounts.selectors import agent_grant_active
+from yiwang.accounts.services import agent_authorisation_use
+from yiwang.audit.services import record
+from yiwang.cases import deadlines, notify
+from yiwang.cases.choices import (
+    AcceptMode,
+    ApplicantKind,
+    CaseState,
+    Channel,
+    CheckState,
+    Decision,
+    DeliveryMethod,
+    EventAction,
+    MaterialStatus,
+    NoticeKind,
+    StepState,
+)
+from yiwang.cases.models import (
+    ApplicationDraft,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseNotice,
+    CaseStep,
+    CommitmentCheck,
+    SpecialProcedure,
+    Urge,
+)
+from yiwang.cases.selectors import applicant_case_q, staff_case_q, today
+from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
+from yiwang.catalog.models import ItemVersion, ServiceItem
+from yiwang.core import clock, crypto
+from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied
+from yiwang.files.models import Upload
+from yiwang.regions.models import Department, Window
+
+FORM_CONTEXT = "cases.Case.form"
+ADDRESS_CONTEXT = "cases.Case.address"
+DRAFT_CONTEXT = "cases.ApplicationDraft.form"
+DEFERRED_DEFAULT_DAYS = 5  # 容缺后补 default: five working days after 受理
+CHECK_DEFAULT_DAYS = 20  # 告知承诺核查 default: twenty working days after 受理
+EXTENSION_MAX_DAYS = 10  # 行政许可法 Art. 42: 经本行政机关负责人批准，可以延长十日
+EXTENSION_MAX_DAYS_JOINT = 15  # Art. 42: 统一/联合/集中办理 +15 日
+SYSTEM_NAME = "系统（秒批）"
+
+
+# --- small helpers ---------------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return clock.now()
+
+
+def _text(value: str, *, field: str, label: str, min_length: int = 1, max_length: int = 2000) -> str:
+    value = (value or "").strip()
+    if len(value) < min_length:
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            f"请填写{label}" + (f"（至少{min_length}个字）" if min_length > 1 else ""),
+            field=field,
+        )
+    if len(value) > max_length:
+        raise DomainError(ErrorCode.VALIDATION, f"{label}不能超过{max_length}个字", field=field)
+    return value
+
+
+def _actor_name(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return SYSTEM_NAME
+    return (getattr(actor, "display_name", "") or actor.get_username())[:100]
+
+
+def _lock(case_id: int) -> Case:
+    """The case row, locked until the transaction ends: concurrent transitions on one case queue here,
+    and the second one sees the state the first one left (so exactly one of two equal actions wins)."""
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("version", "department", "item")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise not_found("办件")
+    return case
+
+
+def _state_error(case: Case, doing: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_STATE, f"办件当前状态为“{case.get_state_display()}”，不能{doing}")
+
+
+def _require_state(case: Case, states: Sequence[str], doing: str) -> None:
+    if case.state not in states:
+        raise _state_error(case, doing)
+
+
+def _staff_may(actor: Any, case: Case, action: str) -> None:
+    if not Case.objects.filter(staff_case_q(actor, action), pk=case.pk).exists():
+        raise permission_denied("您不能办理该办件（不在您的区划或部门范围内）")
+
+
+def _applicant_may(actor: Any, case: Case) -> None:
+    if not Case.objects.filter(applicant_case_q(actor), pk=case.pk).exists():
+        raise not_found("办件")
+
+
+def _handles(actor: Any, department_id: int) -> bool:
+    return Department.objects.filter(department_q(actor, Action.CASE_HANDLE), pk=department_id).exists()
+
+
+def _event(
+    case: Case,
+    *,
+    action: str,
+    from_state: str,
+    actor: Any,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> CaseEvent:
+    """Append the case's next event and its audit row. The caller saves ``last_event_seq`` with the case."""
+    case.last_event_seq += 1
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    event = CaseEvent.objects.create(
+        case=case,
+        seq=case.last_event_seq,
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        actor=user,
+        actor_name=_actor_name(actor),
+        reason=reason,
+        data=data or {},
+        at=at or _now(),
+    )
+    changes: dict[str, Any] = {"event": event.seq}
+    if from_state != case.state:
+        changes["state"] = [from_state, case.state]
+    record(actor=user, action=f"case.{action}", target=case, changes=changes)
+    return event
+
+
+def _save(case: Case, *fields: str) -> None:
+    case.save(update_fields=[*fields, "last_event_seq"])
+
+
+def _notice(case: Case, *, kind: str, actor: Any, paragraphs: list[str], items: list[str] | None = None) -> CaseNotice:
+    count = CaseNotice.objects.filter(case=case).count()
+    return CaseNotice.objects.create(
+        case=case,
+        kind=kind,
+        number=f"{case.number}-N{count + 1:03d}",
+        paragraphs=paragraphs,
+        items=items or [],
+        issued_at=_now(),
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _content(case: Case) -> dict[str, Any]:
+    return case.version.content
+
+
+def _remedies(content: Mapping[str, Any]) -> str:
+    remedies = content.get("remedies") or {}
+    return (
+        f"如不服本决定，可以在收到本通知之日起六十日内向{remedies.get('reconsideration', '')}申请行政复议，"
+        f"或者在六个月内向{remedies.get('litigation', '')}提起行政诉讼。"
+    )
+
+
+def case_form(case: Case) -> dict[str, Any]:
+    """The decrypted application form (callers that show it to staff audit the read)."""
+    return json.loads(crypto.decrypt(case.form_cipher, context=FORM_CONTEXT))
+
+
+def _upload_ok(actor: Any) -> Any:
+    def check(upload_id: int) -> bool:
+        return Upload.objects.filter(pk=upload_id, uploader=actor).exists()
+
+    return check
+
+
+def _validate_form(case_content: Mapping[str, Any], data: Any, actor: Any) -> dict[str, Any]:
+    from yiwang.cases.form_data import form_validate
+
+    return form_validate(fields=list(case_content.get("form") or []), data=data or {}, upload_ok=_upload_ok(actor))
+
+
+def _valid_uploads(actor: Any, materials: Mapping[str, Any] | None, known: set[str]) -> dict[str, list[int]]:
+    """``{material code: [upload id, …]}`` checked: known codes, uploads owned by ``actor``."""
+    if materials is None:
+        return {}
+    if not isinstance(materials, Mapping):
+        raise DomainError(ErrorCode.VALIDATION, "材料应为“材料编码: 文件编号列表”", field="materials")
+    cleaned: dict[str, list[int]] = {}
+    errors: list[FieldError] = []
+    wanted: set[int] = set()
+    for code, ids in materials.items():
+        if code not in known:
+            errors.append(FieldError(field=f"materials.{code}", message=f"该事项没有编码为“{code}”的材料"))
+            continue
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            errors.append(FieldError(field=f"materials.{code}", message="应为文件编号列表"))
+            continue
+        if ids:
+            cleaned[code] = list(dict.fromkeys(ids))
+            wanted.update(ids)
+    if wanted:
+        owned = set(Upload.objects.filter(pk__in=wanted, uploader=actor).values_list("pk", flat=True))
+        for code, ids in cleaned.items():
+            if any(i not in owned for i in ids):
+                errors.append(FieldError(field=f"materials.{code}", message="文件不存在或不属于您，请重新上传"))
+    if errors:
+        raise DomainError(ErrorCode.VALIDATION, "申请材料有误，请按提示修改", errors=errors)
+    return cleaned
+
+
+def _valid_paper(paper: Mapping[str, Any] | None, known: set[str]) -> dict[str, tuple[int, int]]:
+    """Paper received at the window: ``{material code: [原件份数, 复印件份数]}``."""
+    if not paper:
+        return {}
+    cleaned: dict[str, tuple[int, int]] = {}
+    errors: list[FieldError] = []
+    for code, counts in paper.items():
+        ok = (
+            code in known
+            and isinstance(counts, list | tuple)
+            and len(counts) == 2
+            and all(isinstance(n, int) and 0 <= n <= 99 for n in counts)
+        )
+        if not ok:
+            errors.append(FieldError(field=f"paper.{code}", message="收取份数应为0至99的原件份数和复印件份数"))
+        elif counts[0] or counts[1]:
+            cleaned[code] = (counts[0], counts[1])
+    if errors:
+        raise DomainError(ErrorCode.VALIDATION, "纸质材料收取份数有误", errors=errors)
+    return cleaned
+
+
+def _payload_hash(**parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def case_number_next(*, code: str, on: dt.date) -> str:
+    """办件编号 ``<实施编码><yyyyMMdd><serial>`` (STANDARDS §1.1; at least 4 digits, ≤ 50 chars).
+
+    The serial comes from one upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``) on a counter row
+    per prefix: the database serialises concurrent submissions on that row, so no two get the same serial
+    and no serial is skipped by a retry that rolls back.
+    """
+    prefix = f"{code}{on:%Y%m%d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_casenumbercounter (prefix, last) VALUES (%s, 1) "
+            "ON CONFLICT (prefix) DO UPDATE SET last = cases_casenumbercounter.last + 1 RETURNING last",
+            [prefix],
+        )
+        serial = cursor.fetchone()[0]
+    number = f"{prefix}{serial:04d}"
+    if len(number) > 50:
+        raise DomainError(ErrorCode.CONFLICT, "办件编号超过50位，当日序号已用尽")
+    return number
+
+
+# --- 申请 (submission) -------------------------------------------------------------------------------------
+
+
+def _published_item(item_id: int) -> tuple[ServiceItem, ItemVersion]:
+    item = (
+        ServiceItem.objects.select_related("current_version", "department", "department__region")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise not_found("事项")
+    if item.state != ItemState.PUBLISHED or item.current_version is None:
+        raise DomainError(ErrorCode.INVALID_STATE, "该事项未发布或已取消，不能申请", field="item_id")
+    return item, item.current_version
+
+
+def _own_person(actor: Any) -> NaturalPerson:
+    person = NaturalPerson.objects.filter(user=actor).first()
+    if person is None:
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "请先完成实名登记后再申请")
+    return person
+
+
+def _applicant(
+    *,
+    actor: Any,
+    item: ServiceItem,
+    channel: str,
+    enterprise_id: int | None,
+    principal_id: int | None,
+    person_id: int | None,
+) -> tuple[NaturalPerson | None, LegalPerson | None, bool]:
+    """Who applies: (person, enterprise, acting for a principal). Checks the actor may apply for them."""
+    enterprise = None
+    if enterprise_id is not None:
+        enterprise = LegalPerson.objects.filter(pk=enterprise_id).first()
+        if enterprise is None:
+            raise DomainError(ErrorCode.VALIDATION, "申请单位不存在", field="enterprise_id")
+    if channel == Channel.ONLINE:
+        if actor is None or getattr(actor, "kind", None) != UserKind.CITIZEN:
+            raise permission_denied("网上申请须以办事群众账号登录")
+        if person_id is not None:
+            raise DomainError(
+                ErrorCode.VALIDATION, "网上申请不能指定申请人，请以本人或授权的身份办理", field="person_id"
+            )
+        if enterprise is not None:
+            if not agent_grant_active(user=actor, enterprise=enterprise, item_code=item.code):
+                raise permission_denied("您不是该企业的法定代表人，或没有该事项的有效经办授权")
+            return _own_person(actor), enterprise, False
+        if principal_id is not None:
+            principal = NaturalPerson.objects.filter(pk=principal_id).first()
+            if principal is None:
+                raise DomainError(ErrorCode.VALIDATION, "委托人不存在", field="principal_id")
+            return principal, None, True
+        return _own_person(actor), None, False
+    # 窗口 / 部门系统: a staff account with 受理 rights over the item's department.
+    in_scope = Department.objects.filter(department_q(actor, Action.CASE_ACCEPT), pk=item.department_id).exists()
+    if not in_scope:
+        raise permission_denied("该事项的实施部门不在您的受理区划内")
+    person = NaturalPerson.objects.filter(pk=person_id).first() if person_id is not None else None
+    if person_id is not None and person is None:
+        raise DomainError(ErrorCode.VALIDATION, "申请人不存在，请先登记", field="person_id")
+    if person is None and enterprise is None:
+        raise DomainError(ErrorCode.VALIDATION, "请先查找或登记申请人", field="person_id")
+    return person, enterprise, False
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    actor: Any,
+    item_id: int,
+    form: Mapping[str, Any] | None,
+    materials: Mapping[str, Any] | None = None,
+    channel: str = Channel.ONLINE,
+    idempotency_key: str = "",
+    enterprise_id: int | None = None,
+    principal_id: int | None = None,
+    person_id: int | None = None,
+    window_id: int | None = None,
+    paper: Mapping[str, Any] | None = None,
+    delivery_method: str = "",
+    pickup_window_id: int | None = None,
+    address: str = "",
+) -> Case:
+    """提交申请 (online, at a window, or from a department system): one case, one number, one event.
+
+    With ``idempotency_key``, a retried submission returns the case the first one made — even when the
+    two arrive at the same moment (the partial unique constraint decides; the loser reads the winner).
+    The same key with a different application is refused.
+    """
+    if channel not in Channel.values:
+        raise DomainError(ErrorCode.VALIDATION, "申报渠道不正确", field="channel")
+    key = (idempotency_key or "").strip()
+    if len(key) > 64 or (key and not all(c.isalnum() or c in "-_:." for c in key)):
+        raise DomainError(ErrorCode.VALIDATION, "幂等键应为不超过64位的字母、数字或 - _ : .", field="idempotency_key")
+    payload = _payload_hash(
+        item=item_id,
+        form=form,
+        materials=materials,
+        enterprise=enterprise_id,
+        principal=principal_id,
+        person=person_id,
+        paper=paper,
+    )
+    if key:
+        existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
+        if existing is not None:
+            return _idempotent_replay(existing, payload)
+
+    item, version = _published_item(item_id)
+    content = version.content
+    person, enterprise, for_principal = _applicant(
+        actor=actor,
+        item=item,
+        channel=channel,
+        enterprise_id=enterprise_id,
+        principal_id=principal_id,
+        person_id=person_id,
+    )
+    if enterprise is not None and not version.for_organisations:
+        raise DomainError(ErrorCode.VALIDATION, "该事项只面向个人办理，不能以单位名义申请", field="enterprise_id")
+    if enterprise is None and not version.for_persons:
+        raise DomainError(
+            ErrorCode.VALIDATION, "该事项只面向法人和其他组织，请切换为企业身份办理", field="enterprise_id"
+        )
+    window = None
+    if window_id is not None:
+        window = Window.objects.filter(pk=window_id).first()
+        if window is None:
+            raise DomainError(ErrorCode.VALIDATION, "受理窗口不存在", field="window_id")
+
+    cleaned_form = _validate_form(content, form, actor)
+    known = {m["code"] for m in content.get("materials") or []}
+    uploads = _valid_uploads(actor, materials, known)
+    paper_counts = _valid_paper(paper, known) if channel != Channel.ONLINE else {}
+    missing_required = [
+        m["name"]
+        for m in content.get("materials") or []
+        if m.get("necessity") == Necessity.REQUIRED
+        and not (m.get("licence_type_code") or m.get("shared_data_code"))
+        and m["code"] not in uploads
+        and m["code"] not in paper_counts
+    ]
+    if channel == Channel.ONLINE and missing_required and not content.get("commitment"):
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            "请上传必要材料：" + "、".join(missing_required),
+            errors=[
+                FieldError(field=f"materials.{m['code']}", message=f"请上传“{m['name']}”")
+                for m in content.get("materials") or []
+                if m["name"] in missing_required
+            ],
+        )
+
+    now = _now()
+    on = timezone.localdate(now)
+    number = case_number_next(code=item.code, on=on)
+    applicant_name = enterprise.name if enterprise is not None else (person.name if person else "")
+    case = Case(
+        number=number,
+        item=item,
+        version=version,
+        department=item.department,
+        channel=channel,
+        state=CaseState.SUBMITTED,
+        summary=f"{applicant_name}申请{version.name}"[:300],
+        applicant_kind=ApplicantKind.ENTERPRISE if enterprise is not None else ApplicantKind.PERSON,
+        applicant_person=person,
+        applicant_enterprise=enterprise,
+        applicant_name=applicant_name,
+        submitted_by=actor,
+        form_cipher=crypto.encrypt(json.dumps(cleaned_form, ensure_ascii=False), context=FORM_CONTEXT),
+        idempotency_key=key,
+        payload_hash=payload,
+        lookup_code=f"{secrets.randbelow(10**6):06d}",
+        submitted_at=now,
+        window=window,
+        warning_days=int(content.get("warning_days", 1)),
+    )
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+    except IntegrityError:
+        # A concurrent submission with the same idempotency key won the insert; answer with its case.
+        existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first() if key else None
+        if existing is None:
+            raise
+        return _idempotent_replay(existing, payload)
+    if for_principal:
+        authorisation = agent_authorisation_use(
+            actor=actor, principal=person, item_code=item.code, act="case.submit", target=case
+        )
+        case.authorisation = authorisation
+        case.save(update_fields=["authorisation"])
+    _create_materials(case, content, uploads, paper_counts, now)
+    _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now)
+    if delivery_method:
+        _set_delivery(case, method=delivery_method, window_id=pickup_window_id, address=address)
+        case.save(update_fields=["delivery_method", "pickup_window", "pickup_code", "address_cipher"])
+    elif channel == Channel.WINDOW and window is not None:
+        _set_delivery(case, method=DeliveryMethod.PICKUP, window_id=window.pk, address="")
+        case.save(update_fields=["delivery_method", "pickup_window", "pickup_code", "address_cipher"])
+    _save(case)
+    if version.auto_approval and content.get("auto_rules"):
+        _auto_decide(case, cleaned_form, content, person, enterprise)
+    return case
+
+
+def _idempotent_replay(existing: Case, payload: str) -> Case:
+    if existing.payload_hash != payload:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"该幂等键已用于另一份申请（办件编号 {existing.number}），请换一个幂等键",
+            field="idempotency_key",
+        )
+    return existing
+
+
+def _create_materials(
+    case: Case,
+    content: Mapping[str, Any],
+    uploads: dict[str, list[int]],
+    paper: dict[str, tuple[int, int]],
+    now: dt.datetime,
+) -> None:
+    rows = []
+    for m in content.get("materials") or []:
+        code = m["code"]
+        exempt = bool(m.get("licence_type_code") or m.get("shared_data_code"))
+        given = code in uploads or code in paper
+        status = MaterialStatus.PROVIDED if given else (MaterialStatus.EXEMPT if exempt else MaterialStatus.ABSENT)
+        originals, copies = paper.get(code, (0, 0))
+        rows.append(
+            CaseMaterial(
+                case=case,
+                code=code,
+                name=m["name"],
+                necessity=m.get("necessity", Necessity.REQUIRED),
+                status=status,
+                originals_received=originals,
+                copies_received=copies,
+                supplied_at=now if given else None,
+            )
+        )
+    created = CaseMaterial.objects.bulk_create(rows)
+    _link_uploads(created, uploads)
+
+
+def _link_uploads(rows: Sequence[CaseMaterial], uploads: Mapping[str, list[int]]) -> None:
+    through = CaseMaterial.uploads.through
+    links = [
+        through(casematerial_id=row.pk, upload_id=upload_id) for row in rows for upload_id in uploads.get(row.code, [])
+    ]
+    if links:
+        through.objects.bulk_create(links, ignore_conflicts=True)
+
+
+# --- 秒批 -------------------------------------------------------------------------------------------------
+
+
+def _auto_decide(
+    case: Case,
+    form: dict[str, Any],
+    content: Mapping[str, Any],
+    person: NaturalPerson | None,
+    enterprise: LegalPerson | None,
+) -> None:
+    """Let the item's rules decide. A decision needs every required material; a missing fact or material
+    leaves the case to people (人工审核), with the reason kept on the case."""
+    from yiwang.cases.auto_rules import auto_decide, build_facts
+
+    missing = list(
+        case.materials.filter(
+            status=MaterialStatus.ABSENT, necessity__in=[Necessity.REQUIRED, Necessity.DEFERRABLE]
+        ).values_list("name", flat=True)
+    )
+    if missing:
+        record_json: dict[str, Any] = {
+            "outcome": "manual",
+            "rule_name": "",
+            "reason": "材料不全（" + "、".join(missing) + "），转人工审核",
+            "trace": [],
+        }
+    else:
+        facts = build_facts(form_data=form, person=person, enterprise=enterprise, on=today())
+        record_json = auto_decide(rules=content["auto_rules"], facts=facts).as_json()
+    case.auto_decision = record_json
+    _event(
+        case,
+        action=EventAction.AUTO_DECIDE,
+        from_state=case.state,
+        actor=None,
+        reason=record_json["reason"],
+        data=record_json,
+    )
+    _save(case, "auto_decision")
+    if record_json["outcome"] in ("approve", "refuse"):
+        _accept(case, actor=None, mode=AcceptMode.AUTO)
+        decision = Decision.APPROVE if record_json["outcome"] == "approve" else Decision.REFUSE
+        _decide(case, actor=None, decision=decision, reason=record_json["reason"])
+
+
+# --- 受理 -------------------------------------------------------------------------------------------------
+
+
+def _blocks(steps: Sequence[Mapping[str, Any]]) -> list[int]:
+    """The block number of each step: a step marked ``parallel`` joins the block of the step before it."""
+    blocks: list[int] = []
+    for index, step in enumerate(steps):
+        blocks.append(blocks[-1] if index and step.get("parallel") else (blocks[-1] + 1 if blocks else 1))
+    return blocks
+
+
+def _step_department(case: Case, step: Mapping[str, Any]) -> Department:
+    code = step.get("department") or ""
+    if code:
+        department = Department.objects.filter(uscc=code).first()
+        if department is not None:
+            return department
+    return case.department
+
+
+def _open_block(case: Case, block: int, *, now: dt.datetime) -> list[CaseStep]:
+    """Open every step of ``block`` (each with its own due date from its limit, counted from today)."""
+    steps = _content(case).get("steps") or []
+    blocks = _blocks(steps)
+    last_block = blocks[-1]
+    on = timezone.localdate(now)
+    rows = []
+    for position, (step, number) in enumerate(zip(steps, blocks, strict=True)):
+        if number != block:
+            continue
+        due = deadlines.due_date(on, step.get("limit")) if step.get("limit") else case.promise_due
+        if due is not None and case.promise_due is not None and step.get("limit"):
+            due = min(due, case.promise_due) if number != last_block else case.promise_due
+        rows.append(
+            CaseStep(
+                case=case,
+                position=position,
+                block=number,
+                name=step["name"],
+                is_final=number == last_block,
+                department=_step_department(case, step),
+                started_at=now,
+                due=due,
+                warn_on=deadlines.warn_date(due, case.warning_days) if due else None,
+            )
+        )
+    case.current_block = block
+    return CaseStep.objects.bulk_create(rows)
+
+
+def _accept(
+    case: Case,
+    *,
+    actor: Any,
+    mode: str,
+    deferred_due: dt.date | None = None,
+    check_due: dt.date | None = None,
+) -> None:
+    """The common part of every acceptance: materials settle, the clock starts, the first steps open."""
+    now = _now()
+    on = timezone.localdate(now)
+    content = _content(case)
+    absent = list(case.materials.filter(status=MaterialStatus.ABSENT))
+    required_absent = [m for m in absent if m.necessity == Necessity.REQUIRED]
+    deferrable_absent = [m for m in absent if m.necessity == Necessity.DEFERRABLE]
+    changed: list[CaseMaterial] = []
+    if mode == AcceptMode.COMMITMENT:
+        for m in required_absent + deferrable_absent:
+            m.status = MaterialStatus.COMMITTED
+            changed.append(m)
+    elif required_absent or (deferrable_absent and mode != AcceptMode.DEFERRED):
+        names = "、".join(m.name for m in required_absent + (deferrable_absent if mode != AcceptMode.DEFERRED else []))
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"以下材料尚未提交，不能受理：{names}。请出具一次性告知书要求补正"
+            + ("，或按容缺受理" if deferrable_absent and not required_absent else ""),
+        )
+    if mode == AcceptMode.DEFERRED:
+        if not deferrable_absent:
+            raise DomainError(ErrorCode.VALIDATION, "没有缺少的容缺后补材料，请按一般受理", field="mode")
+        due = deferred_due or deadlines.due_date(on, {"value": DEFERRED_DEFAULT_DAYS, "unit": "workday"})
+        if due <= on:
+            raise DomainError(ErrorCode.VALIDATION, "容缺材料补齐期限应晚于今天", field="deferred_due")
+        for m in deferrable_absent:
+            m.status = MaterialStatus.DEFERRED
+            changed.append(m)
+        case.deferred_due = due
+    if changed:
+        CaseMaterial.objects.bulk_update(changed, ["status"])
+    legal_due = deadlines.due_date(on, content.get("legal_limit"))
+    promise_due = min(deadlines.due_date(on, content.get("promise_limit")), legal_due)
+    old = case.state
+    case.state = CaseState.HANDLING
+    case.accept_mode = mode
+    case.accepted_at = now
+    case.accepted_by = actor if getattr(actor, "is_authenticated", False) else None
+    case.legal_due = legal_due
+    case.promise_due = promise_due
+    case.warn_on = deadlines.warn_date(promise_due, case.warning_days)
+    # The item's first step is 受理: this acceptance does it. An item of one single step is decided at
+    # that step, so it stays open as the final step.
+    steps = content.get("steps") or []
+    blocks = _blocks(steps)
+    if blocks and blocks[-1] > 1:
+        CaseStep.objects.create(
+            case=case,
+            position=0,
+            block=1,
+            name=steps[0]["name"],
+            is_final=False,
+            department=case.department,
+            state=StepState.DONE,
+            assignee=case.accepted_by,
+            started_at=now,
+            finished_at=now,
+            finished_by=case.accepted_by,
+            due=on,
+        )
+        _open_block(case, 2, now=now)
+    else:
+        _open_block(case, 1, now=now)
+    if mode == AcceptMode.COMMITMENT:
+        CommitmentCheck.objects.create(
+            case=case,
+            due=check_due or deadlines.due_date(on, {"value": CHECK_DEFAULT_DAYS, "unit": "workday"}),
+            created_at=now,
+        )
+    notice = _notice(
+        case,
+        kind=NoticeKind.ACCEPTANCE,
+        actor=actor,
+        paragraphs=[
+            f"{case.applicant_name}：",
+            f"您于{timezone.localtime(case.submitted_at):%Y年%m月%d日}申请的“{case.version.name}”，经审查，"
+            f"申请材料符合受理条件，本机关决定予以受理（{AcceptMode(mode).label}）。",
+            f"承诺办结日期：{promise_due:%Y年%m月%d日}；法定办结日期：{legal_due:%Y年%m月%d日}。",
+        ]
+        + ([f"请于{case.deferred_due:%Y年%m月%d日}前补齐容缺材料。"] if case.deferred_due else []),
+        items=[m.name for m in changed if m.status == MaterialStatus.DEFERRED],
+    )
+    _event(
+        case,
+        action=EventAction.ACCEPT,
+        from_state=old,
+        actor=actor,
+        data={
+            "mode": mode,
+            "legal_due": legal_due.isoformat(),
+            "promise_due": promise_due.isoformat(),
+            "deferred": [m.code for m in changed if m.status == MaterialStatus.DEFERRED],
+            "committed": [m.code for m in changed if m.status == MaterialStatus.COMMITTED],
+            "notice": notice.number,
+        },
+        at=now,
+    )
+    _save(
+        case,
+        "state",
+        "accept_mode",
+        "accepted_at",
+        "accepted_by",
+        "legal_due",
+        "promise_due",
+        "warn_on",
+        "deferred_due",
+        "current_block",
+        "commitment_signed",
+    )
+    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+
+
+@transaction.atomic
+def case_accept(
+    *,
+    actor: Any,
+    case_id: int,
+    mode: str = AcceptMode.NORMAL,
+    deferred_due: dt.date | None = None,
+    commitment_signed: bool = False,
+    check_due: dt.date | None = None,
+    paper: Mapping[str, Any] | None = None,
+) -> Case:
+    """受理 — 一般、容缺 or 告知承诺; a 即办件 is decided (准予) at once by the accepting clerk.
+
+    Two clerks accepting the same case at the same moment: the row lock makes the second wait, then it
+    finds the case already in handling and gets an INVALID_STATE error — exactly one acceptance happens.
+    """
+    case = _lock(case_id)
+    _staff_may(actor, case, Action.CASE_ACCEPT)
+    _require_state(case, [CaseState.SUBMITTED], "受理")
+    if mode not in (AcceptMode.NORMAL, AcceptMode.DEFERRED, AcceptMode.COMMITMENT):
+        raise DomainError(ErrorCode.VALIDATION, "受理方式应为一般受理、容缺受理或告知承诺", field="mode")
+    version = case.version
+    if mode == AcceptMode.DEFERRED and not version.deferrable:
+        raise DomainError(ErrorCode.VALIDATION, "该事项不适用容缺受理", field="mode")
+    if mode == AcceptMode.COMMITMENT:
+        if not version.commitment:
+            raise DomainError(ErrorCode.VALIDATION, "该事项不适用告知承诺", field="mode")
+        if not commitment_signed:
+            raise DomainError(ErrorCode.VALIDATION, "告知承诺须由申请人签署承诺书", field="commitment_signed")
+        case.commitment_signed = True
+    if paper:
+        _record_paper(case, paper)
+    if version.is_instant and mode == AcceptMode.NORMAL:
+        mode = AcceptMode.INSTANT
+    _accept(case, actor=actor, mode=mode, deferred_due=deferred_due, check_due=check_due)
+    if mode == AcceptMode.INSTANT:
+        _decide(case, actor=actor, decision=Decision.APPROVE, reason="即办件，当场办结")
+    return case
+
+
+def _record_paper(case: Case, paper: Mapping[str, Any]) -> None:
+    counts = _valid_paper(paper, set(case.materials.values_list("code", flat=True)))
+    now = _now()
+    rows = list(case.materials.filter(code__in=counts))
+    for row in rows:
+        row.originals_received, row.copies_received = counts[row.code]
+        if row.status in (MaterialStatus.ABSENT, MaterialStatus.DEFERRED):
+            row.status = MaterialStatus.PROVIDED
+            row.supplied_at = now
+            row.problem = ""
+    CaseMaterial.objects.bulk_update(
+        rows, ["originals_received", "copies_received", "status", "supplied_at", "problem"]
+    )
+
+
+@transaction.atomic
+def case_reject(*, actor: Any, case_id: int, reason: str) -> Case:
+    """不予受理, with a written notice that states the reasons and the remedies."""
+    case = _lock(case_id)
+    _staff_may(actor, case, Action.CASE_ACCEPT)
+    _require_state(case, [CaseState.SUBMITTED, CaseState.SUPPLEMENT], "作出不予受理")
+    reason = _text(reason, field="reason", label="不予受理的理由", min_length=5)
+    now = _now()
+    old = case.state
+    case.state = CaseState.REJECTED
+    case.closed_at = now
+    case.closed_by = actor
+    notice = _notice(
+        case,
+        kind=NoticeKind.REJECTION,
+        actor=actor,
+        paragraphs=[
+            f"{case.applicant_name}：",
+            f"您申请的“{case.version.name}”，经审查，决定不予受理。理由如下：{reason}",
+            _remedies(_content(case)),
+        ],
+    )
+    _event(
+        case,
+        action=EventAction.REJECT,
+        from_state=old,
+        actor=actor,
+        reason=reason,
+        data={"notice": notice.number},
+        at=now,
+    )
+    _save(case, "state", "closed_at", "closed_by")
+    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    return case
+
+
+@transaction.atomic
+def case_request_supplement(*, actor: Any, case_id: int, items: Sequence[Mapping[str, str]], note: str = "") -> Case:
+    """一次性告知: one notice listing every missing or faulty material at once (``items``: ``{"code": 材料编码,
+    "problem": 问题}``, or ``{"name": 事项, "problem": …}`` for something that is not a listed material)."""
+    case = _lock(case_id)
+    _staff_may(actor, case, Action.CASE_ACCEPT)
+    _require_state(case, [CaseState.SUBMITTED], "出具补正告知")
+    if not items:
+        raise DomainError(ErrorCode.VALIDATION, "请列出需要补正的全部材料及问题", field="items")
+    materials = {m.code: m for m in case.materials.all()}
+    lines: list[str] = []
+    errors: list[FieldError] = []
+    touched: list[CaseMaterial] = []
+    for index, item in enumerate(items):
+        code = (item.get("code") or "").strip()
+        problem = (item.get("problem") or "").strip()
+        if not problem:
+            errors.append(FieldError(field=f"items.{index}.problem", message="请写明该材料的问题或补正要求"))
+            continue
+        if code:
+            material = materials.get(code)
+            if material is None:
+                errors.append(FieldError(field=f"items.{index}.code", message=f"该办件没有编码为“{code}”的材料"))
+                continue
+            material.problem = problem[:300]
+            if material.status == MaterialStatus.PROVIDED:
+                material.status = MaterialStatus.ABSENT  # faulty: to be replaced
+            touched.append(material)
+            lines.append(f"{material.name}：{problem}")
+        else:
+            name = (item.get("name") or "").strip()
+            if not name:
+                errors.append(FieldError(field=f"items.{index}.name", message="请写明需补正的事项"))
+                continue
+            lines.append(f"{name}：{problem}")
+    if errors:
+        raise DomainError(ErrorCode.VALIDATION, "补正告知内容不完整", errors=errors)
+    CaseMaterial.objects.bulk_update(touched, ["problem", "status"])
+    old = case.state
+    case.state = CaseState.SUPPLEMENT
+    notice = _notice(
+        case,
+        kind=NoticeKind.SUPPLEMENT,
+        actor=actor,
+        paragraphs=[
+            f"{case.applicant_name}：",
+            f"您申请的“{case.version.name}”（办件编号 {case.number}），申请材料不齐全或不符合法定形式。"
+            "现一次性告知需要补正的全部内容如下，请补正后重新提交；补正期间不计入办理时限。",
+        ]
+        + ([note.strip()[:500]] if note.strip() else []),
+        items=lines,
+    )
+    _event(
+        case,
+        action=EventAction.REQUEST_SUPPLEMENT,
+        from_state=old,
+        actor=actor,
+        reason=note.strip()[:500],
+        data={"notice": notice.number, "items": lines},
+    )
+    _save(case, "state")
+    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    return case
+
+
+@transaction.atomic
+def case_supplement(
+    *,
+    actor: Any,
+    case_id: int,
+    form: Mapping[str, Any] | None = None,
+    materials: Mapping[str, Any] | None = None,
+    paper: Mapping[str, Any] | None = None,
+) -> Case:
+    """补正提交 by the applicant (online) or recorded by a window clerk (paper): back to 待受理."""
+    case = _lock(case_id)
+    staff = getattr(actor, "kind", None) == UserKind.STAFF
+    if staff:
+        _staff_may(actor, case, Action.CASE_ACCEPT)
+    else:
+        _applicant_may(actor, case)
+    _require_state(case, [CaseState.SUPPLEMENT], "补正")
+    content = _content(case)
+    fields = ["state"]
+    if form is not None:
+        cleaned = _validate_form(content, form, actor)
+        case.form_cipher = crypto.encrypt(json.dumps(cleaned, ensure_ascii=False), context=FORM_CONTEXT)
+        fields.append("form_cipher")
+    known = set(case.materials.values_list("code", flat=True))
+    uploads = _valid_uploads(actor, materials, known)
+    if not uploads and not paper and form is None:
+        raise DomainError(ErrorCode.VALIDATION, "请上传补正材料或修改申请表后再提交", field="materials")
+    now = _now()
+    rows = list(case.materials.filter(code__in=uploads))
+    for row in rows:
+        row.status = MaterialStatus.PROVIDED
+        row.supplied_at = now
+        row.problem = ""
+    CaseMaterial.objects.bulk_update(rows, ["status", "supplied_at", "problem"])
+    for row in rows:
+        row.uploads.clear()
+    _link_uploads(rows, uploads)
+    if paper:
+        _record_paper(case, paper)
+    CaseNotice.objects.filter(case=case, kind=NoticeKind.SUPPLEMENT, answered_at__isnull=True).update(answered_at=now)
+    old = case.state
+    case.state = CaseState.SUBMITTED
+    _event(
+        case, action=EventAction.SUPPLEMENT, from_state=old, actor=actor, data={"materials": sorted(uploads)}, at=now
+    )
+    _save(case, *fields)
+    return case
+
+
+@transaction.atomic
+def case_deferred_supply(
+    *, actor: Any, case_id: int, materials: Mapping[str, Any] | None = None, paper: Mapping[str, Any] | None = None
+) -> Case:
+    """容缺后补: the applicant uploads (or the window receives) materials owed after a 容缺 acceptance."""
+    case = _lock(case_id)
+    staff = getattr(actor, "kind", None) == UserKind.STAFF
+    if staff:
+        _staff_may(actor, case, Action.CASE_ACCEPT)
+    else:
+        _applicant_may(actor, case)
+    _require_state(case, [CaseState.HANDLING, CaseState.DECIDED, CaseState.CLOSED], "补交容缺材料")
+    owed = {m.code: m for m in case.materials.filter(status=MaterialStatus.DEFERRED)}
+    if not owed:
+        raise DomainError(ErrorCode.INVALID_STATE, "该办件没有待补的容缺材料")
+    uploads = _valid_uploads(actor, materials, set(owed))
+    paper_counts = _valid_paper(paper, set(owed)) if staff else {}
+    if not uploads and not paper_counts:
+        raise DomainError(ErrorCode.VALIDATION, "请提交待补的容缺材料", field="materials")
+    now = _now()
+    rows = [owed[code] for code in set(uploads) | set(paper_counts)]
+    for row in rows:
+        row.status = MaterialStatus.PROVIDED
+        row.supplied_at = now
+        row.originals_received, row.copies_received = paper_counts.get(
+            row.code, (row.originals_received, row.copies_received)
+        )
+    CaseMaterial.objects.bulk_update(rows, ["status", "supplied_at", "originals_received", "copies_received"])
+    _link_uploads(rows, uploads)
+    still_owed = len(owed) - len(rows)
+    if still_owed == 0:
+        case.deferred_due = None
+    _event(
+        case,
+        action=EventAction.DEFERRED_SUPPLY,
+        from_state=case.state,
+        actor=actor,
+        data={"supplied": sorted(r.code for r in rows), "still_owed": still_owed},
+        at=now,
+    )
+    _save(case, "deferred_due")
+    return case
+
+
+# --- 后台审批 (steps) --------------------------------------------------------------------------------------
+
+
+def _open_step(case: Case, step_id: int) -> CaseStep:
+    step = CaseStep.objects.select_for_update().filter(pk=step_id, case=case).first()
+    if step is None:
+        raise not_found("环节")
+    if step.state != StepState.OPEN or step.block != case.current_block:
+        raise DomainError(ErrorCode.INVALID_STATE, f"环节“{step.name}”不在待办状态")
+    return step
+
+
+def _may_handle_step(actor: Any, step: CaseStep) -> None:
+    if step.assignee_id is not None and step.assignee_id != getattr(actor, "pk", None):
+        raise permission_denied(f"环节“{step.name}”已分派给其他人员办理")
+    if not _handles(actor, step.department_id):
+        raise permission_denied(f"您不是环节“{step.name}”办理机构的审批人员")
+
+
+@transaction.atomic
+def case_step_assign(*, actor: Any, case_id: int, step_id: int, assignee_id: int, reason: str = "") -> CaseStep:
+    """分派 / 转办: give an open step to an approver of its department (a reassignment needs a reason)."""
+    from yiwang.accounts.models import User
+
+    case = _lock(case_id)
+    _require_state(case, [CaseState.HANDLING], "分派环节")
+    step = _open_step(case, step_id)
+    if not _handles(actor, step.department_id):
+        raise permission_denied(f"您不是环节“{step.name}”办理机构的审批人员")
+    assignee = User.objects.filter(pk=assignee_id, is_active=True, kind=UserKind.STAFF).first()
+    if assignee is None or not _handles(assignee, step.department_id):
+        raise DomainError(ErrorCode.VALIDATION, "被分派人员不是该环节办理机构的审批人员", field="assignee_id")
+    if step.assignee_id == assignee.pk:
+        return step
+    if step.assignee_id is not None:
+        reason = _text(reason, field="reason", label="转办理由", min_length=2)
+    old_assignee = step.assignee_id
+    step.assignee = assignee
+    step.save(update_fields=["assignee"])
+    _event(
+        case,
+        action=EventAction.STEP_ASSIGN,
+        from_state=case.state,
+        actor=actor,
+        reason=reason,
+        data={"step": step.name, "from": old_assignee, "to": assignee.pk},
+    )
+    _save(case)
+    return step
+
+
+@transaction.atomic
+def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) -> Case:
+    """环节通过 (审核): the step is done; when its whole block is done the next block opens."""
+    case = _lock(case_id)
+    _require_state(case, [CaseState.HANDLING], "办理环节")
+    step = _open_step(case, step_id)
+    _may_handle_step(actor, step)
+    if step.is_final:
+        raise DomainError(ErrorCode.INVALID_STATE, f"“{step.name}”是决定环节，请作出准予或不予的决定")
+    opinion = _text(opinion, field="opinion", label="审核意见", max_length=2000)
+    now = _now()
+    step.state = StepState.DONE
+    step.opinion = opinion
+    step.finished_at = now
+    step.finished_by = actor
+    step.assignee = step.assignee or actor
+    step.save(update_fields=["state", "opinion", "finished_at", "finished_by", "assignee"])
+    fields: list[str] = []
+    opened: list[str] = []
+    if not case.steps.filter(block=case.current_block, state=StepState.OPEN).exists():
+        opened = [s.name for s in _open_block(case, case.current_block + 1, now=now)]
+        fields.append("current_block")
+    _event(
+        case,
+        action=EventAction.STEP_COMPLETE,
+        from_state=case.state,
+        actor=actor,
+        reason=opinion,
+        data={"step": step.name, "position": step.position, "opened": opened},
+        at=now,
+    )
+    _save(case, *fields)
+    return case
+
+
+@transaction.atomic
+def case_step_return(*, actor: Any, case_id: int, step_id: int, to_position: int, reason: str) -> Case:
+    """退回: send the case back to an earlier step (not to 受理), with a reason; that step opens again."""
+    case = _lock(case_id)
+    _require_state(case, [CaseState.HANDLING], "退回")
+    step = _open_step(case, step_id)
+    _may_handle_step(actor, step)
+    reason = _text(reason, field="reason", label="退回理由", min_length=2)
+    steps = _content(case).get("steps") or []
+    blocks = _blocks(steps)
+    if not (1 <= to_position < len(steps)) or blocks[to_position] >= step.block:
+        raise DomainError(ErrorCode.VALIDATION, "只能退回到本环节之前的审批环节", field="to_position")
+    now = _now()
+    case.steps.filter(state=StepState.OPEN).update(state=StepState.RETURNED, finished_at=now, finished_by=actor)
+    target_block = blocks[to_position]
+    _open_block(case, target_block, now=now)
+    _event(
+        case,
+        action=EventAction.STEP_RETURN,
+        from_state=case.state,
+        actor=actor,
+        reason=reason,
+        data={"from": step.name, "to": steps[to_position]["name"]},
+        at=now,
+    )
+    _save(case, "current_block")
+    return case
+
+
+# --- 决定, 出件, 办结 --------------------------------------------------------------------------------------
+
+
+def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
+    now = _now()
+    content = _content(case)
+    case.steps.filter(state=StepState.OPEN).update(
+        state=StepState.DONE,
+        finished_at=now,
+        finished_by=actor if getattr(actor, "is_authenticated", False) else None,
+        opinion=reason[:2000],
+    )
+    old = case.state
+    case.state = CaseState.DECIDED
+    case.decision = decision
+    case.decision_reason = reason
+    case.decided_at = now
+    case.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    case.current_block = 0
+    results = content.get("results") or []
+    case.result_name = results[0]["name"] if decision == Decision.APPROVE and results else ""
+    if decision == Decision.APPROVE:
+        paragraphs = [
+            f"{case.applicant_name}：",
+            f"您申请的“{case.version.name}”（办件编号 {case.number}），经审查，符合法定条件、标准，决定准予。",
+        ] + ([f"办理结果：{case.result_name}。"] if case.result_name else [])
+        kind = NoticeKind.APPROVAL
+    else:
+        paragraphs = [
+            f"{case.applicant_name}：",
+            f"您申请的“{case.version.name}”（办件编号 {case.number}），经审查，决定不予准予。理由如下：{reason}",
+            _remedies(content),
+        ]
+        kind = NoticeKind.REFUSAL
+    notice = _notice(case, kind=kind, actor=actor, paragraphs=paragraphs)
+    _event(
+        case,
+        action=EventAction.DECIDE,
+        from_state=old,
+        actor=actor,
+        reason=reason,
+        data={"decision": decision, "notice": notice.number, "result": case.result_name},
+        at=now,
+    )
+    fields = ["state", "decision", "decision_reason", "decided_at", "decided_by", "current_block", "result_name"]
+    if not case.delivery_method:
+        case.delivery_method = DeliveryMethod.ELECTRONIC
+        fields.append("delivery_method")
+    _save(case, *fields)
+    case_id, notice_id = case.pk, notice.pk
+    if decision == Decision.APPROVE:
+        from yiwang.cases.results import case_results_issue
+
+        transaction.on_commit(lambda: case_results_issue(case_id))
+    transaction.on_commit(lambda: notify.case_notice_sent(case_id, notice_id))
+    if case.delivery_method == DeliveryMethod.ELECTRONIC:
+        _close(case, actor=actor, data={"method": DeliveryMethod.ELECTRONIC})
+
+
+@transaction.atomic
+def case_decide(*, actor: Any, case_id: int, decision: str, reason: str) -> Case:
+    """作出决定 (准予 / 不予) at the final step. A refusal states its reasons and the remedies."""
+    case = _lock(case_id)
+    _require_state(case, [CaseState.HANDLING], "作出决定")
+    if decision not in Decision.values:
+        raise DomainError(ErrorCode.VALIDATION, "决定应为准予或不予", field="decision")
+    final = case.steps.filter(state=StepState.OPEN, is_final=True, block=case.current_block)
+    step = next((s for s in final if _handles(actor, s.department_id)), None)
+    if step is None:
+        if not final:
+            raise DomainError(ErrorCode.INVALID_STATE, "尚未到决定环节，请先完成审核环节")
+        raise permission_denied("您不是决定环节办理机构的审批人员")
+    _may_handle_step(actor, step)
+    if case.steps.filter(state=StepState.OPEN, block=case.current_block, is_final=False).exists():
+        raise DomainError(ErrorCode.INVALID_STATE, "并联环节尚未全部办结，暂不能作出决定")
+    if case.paused_since is not None:
+        raise DomainError(ErrorCode.INVALID_STATE, "特别程序进行中，结束后才能作出决定")
+    if decision == Decision.REFUSE:
+        reason = _text(reason, field="reason", label="不予准予的理由", min_length=5)
+    else:
+        reason = _text(reason or "符合法定条件、标准，准予", field="reason", label="决定意见")
+    _decide(case, actor=actor, decision=decision, reason=reason)
+    return case
+
+
+def _set_delivery(case: Case, *, method: str, window_id: int | None, address: str) -> None:
+    if method not in DeliveryMethod.values:
+        raise DomainError(ErrorCode.VALIDATION, "出件方式应为窗口领取、快递送达或电子送达", field="delivery_method")
+    case.delivery_method = method
+    case.pickup_window = None
+    case.address_cipher = ""
+    if method == DeliveryMethod.PICKUP:
+        window = Window.objects.filter(pk=window_id).first() if window_id else None
+        if window is None:
+            raise DomainError(ErrorCode.VALIDATION, "请选择领取结果的窗口", field="pickup_window_id")
+        case.pickup_window = window
+        case.pickup_code = case.pickup_code or f"{secrets.randbelow(10**6):06d}"
+    elif method == DeliveryMethod.EXPRESS:
+        if not _content(case).get("express"):
+            raise DomainError(ErrorCode.VALIDATION, "该事项不支持快递送达结果", field="delivery_method")
+        address = _text(address, field="address", label="收件地址（含收件人和电话）", min_length=8, max_length=300)
+        case.address_cipher = crypto.encrypt(address, context=ADDRESS_CONTEXT)
+
+
+@transaction.atomic
+def case_delivery_set(
+    *, actor: Any, case_id: int, method: str, pickup_window_id: int | None = None, address: str = ""
+) -> Case:
+    """选择出件方式 (applicant): pickup at a window with a code, express to an address, or electronic."""
+    case = _lock(case_id)
+    _applicant_may(actor, case)
+    _require_state(
+        case, [CaseState.SUBMITTED, CaseState.SUPPLEMENT, CaseState.HANDLING, CaseState.DECIDED], "选择出件方式"
+    )
+    _set_delivery(case, method=method, window_id=pickup_window_id, address=address)
+    _event(case, action=EventAction.DELIVERY_SET, from_state=case.state, actor=actor, data={"method": method})
+    _save(case, "delivery_method", "pickup_window", "pickup_code", "address_cipher")
+    if case.state == CaseState.DECIDED and method == DeliveryMethod.ELECTRONIC:
+        _close(case, actor=actor, data={"method": method})
+    return case
+
+
+def case_address(case: Case) -> str:
+    return crypto.decrypt(case.address_cipher, context=ADDRESS_CONTEXT) if case.address_cipher else ""
+
+
+def _close(case: Case, *, actor: Any, data: dict[str, Any]) -> None:
+    now = _now()
+    old = case.state
+    case.state = CaseState.CLOSED
+    case.closed_at = now
+    case.closed_by = actor if getattr(actor, "is_authenticated", False) else None
+    _event(case, action=EventAction.CLOSE, from_state=old, actor=actor, data=data, at=now)
+    _save(case, "state", "closed_at", "closed_by", "tracking_number")
+
+
+@transaction.atomic
+def case_close(*, actor: Any, case_id: int, pickup_code: str = "", tracking_number: str = "") -> Case:
+    """出件办结 (统一窗口出件): hand the result over at the window against the pickup code, or post it with a
+    tracking number. Electronic delivery closes the case by itself at the decision."""
+    import hmac
+
+    case = _lock(case_id)
+    _staff_may(actor, case, Action.CASE_ACCEPT)
+    _require_state(case, [CaseState.DECIDED], "出件")
+    method = case.delivery_method or DeliveryMethod.PICKUP
+    if method == DeliveryMethod.PICKUP:
+        if not case.pickup_code or not hmac.compare_digest(case.pickup_code, (pickup_code or "").strip()):
+            raise DomainError(ErrorCode.VALIDATION, "取件码不正确，请核对申请人出示的取件码", field="pickup_code")
+        data: dict[str, Any] = {"method": method}
+    elif method == DeliveryMethod.EXPRESS:
+        number = (tracking_number or "").strip()
+        if not (6 <= len(number) <= 40 and number.isalnum()):
+            raise DomainError(ErrorCode.VALIDATION, "请填写6至40位字母或数字的快递单号", field="tracking_number")
+        case.tracking_number = number
+        data = {"method": method, "tracking_number": number}
+    else:
+        data = {"method": method}
+    _close(case, actor=actor, data=data)
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, actor: Any, case_id: int, reason: str) -> Case:
+    """撤回申请 by the applicant, any time before the decision."""
+    case = _lock(case_id)
+    _applicant_may(actor, case)
+    _require_state(
+        case, [CaseState.SUBMITTED, CaseState.SUPPLEMENT, CaseState.HANDLING], "撤回（已作出决定的办件不能撤回）"
+    )
+    reason = _text(reason, field="reason", label="撤回原因", min_length=2, max_length=500)
+    now = _now()
+    case.steps.filter(state=StepState.OPEN).update(state=StepState.CANCELLED, finished_at=now)
+    case.special_procedures.filter(ended_at__isnull=True).update(
+        ended_at=now, ended_on=timezone.localdate(now), result="申请人撤回"
+    )
+    old = case.state
+    case.state = CaseState.WITHDRAWN
+    case.current_block = 0
+    case.paused_since = None
+    case.closed_at = now
+    _event(case, action=EventAction.WITHDRAW, from_state=old, actor=actor, reason=reason, at=now)
+    _save(case, "state", "current_block", "paused_since", "closed_at")
+    return case
+
+
+# --- 特别程序 and 延长审批 --------------------------------------------------------------------------------
+
+
+def _current_step_handler(actor: Any, case: Case) -> None:
+    open_steps = list(case.steps.filter(state=StepState.OPEN))
+    if not any(_handles(actor, s.department_id) for s in open_steps) and not _handles(actor, case.department_id):
+        raise permission_denied("您不是该办件办理机构的审批人员")
+
+
+def _shift_deadlines(case: Case, workdays: int) -> dict[str, str]:
+    """Move every running due date later by ``workdays`` (never earlier)."""
+    case.legal_due = deadlines.shift(case.legal_due, workdays)
+    case.promise_due = deadlines.shift(case.promise_due, workdays)
+    case.warn_on = deadlines.warn_date(case.promise_due, case.warning_days) if case.promise_due else None
+    for step in case.steps.filter(state=StepState.OPEN):
+        step.due = deadlines.shift(step.due, workdays)
+        step.warn_on = deadlines.warn_date(step.due, case.warning_days) if step.due else None
+        step.save(update_fields=["due", "warn_on"])
+    return {"legal_due": str(case.legal_due), "promise_due": str(case.promise_due)}
+
+
+@transaction.atomic
+def case_special_start(*, actor: Any, case_id: int, name: str, reason: str, planned_days: int) -> SpecialProcedure:
+    """特别程序开始 (听证、检验、检测、鉴定、专家评审… as the item defines them). A pausing procedure stops
+    the clock until it ends; the applicant is told the time it needs in writing (行政许可法 Art. 45)."""
+    case = _lock(case_id)
+    _require_state(case, [CaseState.HANDLING], "启动特别程序")
+    _current_step_handler(actor, case)
+    defined = {
+        p["name"]: p
+        for p in _content(case).get("special_procedures") or []
+        if p.get("type") != SpecialProcedureType.EXTENSION
+    }
+    if name not in defined:
+        names = "、".join(defined) or "无"
+        raise DomainError(ErrorCode.VALIDATION, f"该事项未规定此特别程序（可用：{names}）", field="name")
+    reason = _text(reason, field="reason", label="启动理由或依据", min_length=2)
+    if not isinstance(planned_days, int) or not 1 <= planned_days <= 365:
+        raise DomainError(ErrorCode.VALIDATION, "所需时间应为1至365个工作日", field="planned_days")
+    pauses = bool(defined[name].get("pauses_clock", True))
+    if pauses and case.paused_since is not None:
+        raise DomainError(ErrorCode.CONFLICT, "已有特别程序在进行中，计时已暂停")
+    now = _now()
+    on = timezone.localdate(now)
+    procedure = SpecialProcedure.objects.create(
+        case=case,
+        kind=SpecialProcedureType.OTHER,
+        name=name,
+        reason=reason,
+        pauses_clock=pauses,
+        planned_days=planned_days,
+        started_on=on,
+        started_at=now,
+        started_by=actor,
+    )
+    if pauses:
+        case.paused_since = on
+    notice = _notice(
+        case,
+        kind=NoticeKind.SPECIAL,
+        actor=actor,
+        paragraphs=[
+            f"{case.applicant_name}：",
+            f"您申请的“{case.version.name}”（办件编号 {case.number}）需进行{name}，预计需要{planned_days}个工作日。"
+            + ("该期间不计入办理时限。" if pauses else ""),
+            f"依据：{reason}",
+        ],
+    )
+    _event(
+        case,
+        action=EventAction.SPECIAL_START,
+        from_state=case.state,
+        actor=actor,
+        reason=reason,
+        data={"procedure": procedure.pk, "name": name, "pauses": pauses, "notice": notice.number},
+        at=now,
+    )
+    _save(case, "paused_since")
+    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    return procedure
+
+
+@transaction.atomic
+def case_special_end(*, actor: Any, case_id: int, procedure_id: int, result: str) -> SpecialProcedure:
+    """特别程序结束: the clock runs again and every due date moves later by the working days it was paused."""
+    case = _lock(case_id)
+    _require_state(case, [CaseState.HANDLING], "结束特别程序")
+    _current_step_handler(actor, case)
+    procedure = SpecialProcedure.objects.filter(pk=procedure_id, case=case).first()
+    if procedure is None:
+        raise not_found("特别程序")
+    if procedure.ended_at is not None:
+        raise DomainError(ErrorCode.INVALID_STATE, "该特别程序已经结束")
+    result = _text(result, field="result", label="特别程序结果", min_length=2)
+    now = _now()
+    on = timezone.localdate(now)
+    from yiwang.workdays.calendar import workdays_between
+
+    paused = max(workdays_between(procedure.started_on, on), 0) if procedure.pauses_clock else 0
+    procedure.ended_at = now
+    procedure.ended_on = on
+    procedure.paused_workdays = paused
+    procedure.result = result
+    procedure.save(update_fields=["ended_at", "ended_on", "paused_workdays", "result"])
+    dues = _shift_deadlines(case, paused)
+    if procedure.pauses_clock:
+        case.paused_since = None
+        case.paused_days += paused
+    _event(
+        case,
+        action=EventAction.SPECIAL_END,
+        from_state=case.state,
+        actor=actor,
+        reason=result,
+        data={"procedure": procedure.pk, "paused_workdays": paused, **dues},
+        at=now,
+    )
+    _save(case, "paused_since", "paused_days", "legal_due", "promise_due", "warn_on")
+    return procedure
+
+
+@transaction.atomic
+def case_extend(*, actor: Any, case_id: int, days: int, reason: str) -> SpecialProcedure:
+    """延长审批 (特别程序种类 1): with the agency head's approval the due dates move later by ``days`` working
+    days — at most 10 in all, or 15 for an item handled jointly (行政许可法 Art. 42)."""
+    case = _lock(case_id)
+    _require_state(case, [CaseState.HANDLING], "延长审批期限")
+    _current_step_handler(actor, case)
+    joint = bool(_content(case).get("joint_departments"))
+    limit = EXTENSION_MAX_DAYS_JOINT if joint else EXTENSION_MAX_DAYS
+    if not isinstance(days, int) or days < 1 or case.extended_days + days > limit:
+        left = limit - case.extended_days
+        raise DomainError(
+            ErrorCode.VALIDATION, f"延长期限应为1至{left}个工作日（累计不超过{limit}个工作日）", field="days"
+        )
+    reason = _text(reason, field="reason", label="延长理由（经本机关负责人批准）", min_length=5)
+    now = _now()
+    on = timezone.localdate(now)
+    procedure = SpecialProcedure.objects.create(
+        case=case,
+        kind=SpecialProcedureType.EXTENSION,
+        name="延长审批",
+        reason=reason,
+        pauses_clock=False,
+        extension_days=days,
+        started_on=on,
+        started_at=now,
+        started_by=actor,
+        ended_at=now,
+        ended_on=on,
+        result=f"延长{days}个工作日",
+    )
+    dues = _shift_deadlines(case, days)
+    case.extended_days += days
+    notice = _notice(
+        case,
+        kind=NoticeKind.EXTENSION,
+        actor=actor,
+        paragraphs=[
+            f"{case.applicant_name}：",
+            f"您申请的“{case.version.name}”（办件编号 {case.number}），经本机关负责人批准，办理期限延长{days}个工作日。"
+            f"理由：{reason}",
+            f"延长后承诺办结日期：{case.promise_due:%Y年%m月%d日}。",
+        ],
+    )
+    _event(
+        case,
+        action=EventAction.EXTEND,
+        from_state=case.state,
+        actor=actor,
+        reason=reason,
+        data={"days": days, "notice": notice.number, **dues},
+        at=now,
+    )
+    _save(case, "extended_days", "legal_due", "promise_due", "warn_on")
+    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    return procedure
+
+
+# --- 告知承诺核查 and 督办 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_commitment_check(*, actor: Any, case_id: int, kept: bool, note: str) -> CommitmentCheck:
+    """核查 result of a 告知承诺 case: kept or broken (承诺不实 needs a note; credit systems read it)."""
+    case = _lock(case_id)
+    if not _handles(actor, case.department_id):
+        raise permission_denied("您不是该办件实施部门的审批人员")
+    check = CommitmentCheck.objects.select_for_update().filter(case=case).first()
+    if check is None:
+        raise not_found("承诺核查")
+    if check.state != CheckState.PENDING:
+        raise DomainError(ErrorCode.INVALID_STATE, f"该承诺已核查（{check.get_state_display()}）")
+    note = _text(note, field="note", label="核查说明", min_length=0 if kept else 5) if (note or not kept) else ""
+    now = _now()
+    check.state = CheckState.KEPT if kept else CheckState.BROKEN
+    check.note = note
+    check.checked_at = now
+    check.checked_by = actor
+    check.save(update_fields=["state", "note", "checked_at", "checked_by"])
+    _event(
+        case,
+        action=EventAction.COMMITMENT_CHECK,
+        from_state=case.state,
+        actor=actor,
+        reason=note,
+        data={"result": check.state},
+        at=now,
+    )
+    _save(case)
+    return check
+
+
+@transaction.atomic
+def case_urge(*, actor: Any, case_id: int, message: str) -> Urge:
+    """督办: a supervisor urges a case in handling whose light is yellow or red."""
+    case = _lock(case_id)
+    _staff_may(actor, case, Action.CASE_SUPERVISE)
+    _require_state(case, [CaseState.HANDLING], "督办")
+    on = today()
+    light = deadlines.light_of(
+        due=case.promise_due, warn_on=case.warn_on, paused=case.paused_since is not None, today=on
+    )
+    if light == "green":
+        raise DomainError(ErrorCode.INVALID_STATE, "只能督办黄灯预警或红灯超期的办件")
+    message = _text(message, field="message", label="督办内容", min_length=2, max_length=1000)
+    if Urge.objects.filter(case=case, responded_at__isnull=True).exists():
+        raise DomainError(ErrorCode.CONFLICT, "该办件已有未反馈的督办")
+    now = _now()
+    urge = Urge.objects.create(case=case, light=light, message=message, created_at=now, created_by=actor)
+    _event(
+        case,
+        action=EventAction.URGE,
+        from_state=case.state,
+        actor=actor,
+        reason=message,
+        data={"urge": urge.pk, "light": light},
+        at=now,
+    )
+    _save(case)
+    return urge
+
+
+@transaction.atomic
+def case_urge_respond(*, actor: Any, case_id: int, urge_id: int, response: str) -> Urge:
+    """督办反馈 by the department handling the case."""
+    case = _lock(case_id)
+    _current_step_handler(actor, case)
+    urge = Urge.objects.select_for_update().filter(pk=urge_id, case=case).first()
+    if urge is None:
+        raise not_found("督办")
+    if urge.responded_at is not None:
+        raise DomainError(ErrorCode.INVALID_STATE, "该督办已反馈")
+    response = _text(response, field="response", label="反馈内容", min_length=2, max_length=1000)
+    now = _now()
+    urge.response = response
+    urge.responded_at = now
+    urge.responded_by = actor
+    urge.save(update_fields=["response", "responded_at", "responded_by"])
+    _event(
+        case,
+        action=EventAction.URGE_RESPOND,
+        from_state=case.state,
+        actor=actor,
+        reason=response,
+        data={"urge": urge.pk},
+        at=now,
+    )
+    _save(case)
+    return urge
+
+
+# --- 网上申请草稿 -----------------------------------------------------------------------------------------
+
+
+def draft_identity(*, enterprise_id: int | None = None, principal_id: int | None = None) -> str:
+    if enterprise_id is not None:
+        return f"enterprise:{enterprise_id}"
+    if principal_id is not None:
+        return f"principal:{principal_id}"
+    return "person"
+
+
+@transaction.atomic
+def draft_save(
+    *,
+    actor: Any,
+    item_id: int,
+    identity: str,
+    form: Mapping[str, Any] | None,
+    materials: Mapping[str, Any] | None,
+    revision: int | None,
+) -> ApplicationDraft:
+    """Save (autosave) an application draft. ``revision`` is the one the client loaded: when another device
+    saved since, the save is refused with a conflict, so neither device silently overwrites the other."""
+    from yiwang.cases.form_data import form_validate
+
+    if actor is None or getattr(actor, "kind", None) != UserKind.CITIZEN:
+        raise permission_denied("只有办事群众可以保存申请草稿")
+    item, version = _published_item(item_id)
+    content = version.content
+    cleaned_form = form_validate(fields=list(content.get("form") or []), data=form or {}, partial=True)
+    known = {m["code"] for m in content.get("materials") or []}
+    uploads = _valid_uploads(actor, materials, known)
+    now = _now()
+    draft = ApplicationDraft.objects.select_for_update().filter(owner=actor, item=item, identity=identity).first()
+    cipher = crypto.encrypt(json.dumps(cleaned_form, ensure_ascii=False), context=DRAFT_CONTEXT)
+    if draft is None:
+        try:
+            with transaction.atomic():
+                return ApplicationDraft.objects.create(
+                    owner=actor,
+                    item=item,
+                    identity=identity,
+                    form_cipher=cipher,
+                    materials=uploads,
+                    created_at=now,
+                    updated_at=now,
+                )
+        except IntegrityError as exc:
+            raise DomainError(ErrorCode.CONFLICT, "草稿已在其他设备上创建，请刷新后继续填写", field="revision") from exc
+    if revision is not None and revision != draft.revision:
+        raise DomainError(ErrorCode.CONFLICT, "草稿已在其他设备上修改，请刷新后继续填写", field="revision")
+    draft.form_cipher = cipher
+    draft.materials = uploads
+    draft.revision += 1
+    draft.updated_at = now
+    draft.save(update_fields=["form_cipher", "materials", "revision", "updated_at"])
+    return draft
+
+
+def draft_form(draft: ApplicationDraft) -> dict[str, Any]:
+    return json.loads(crypto.decrypt(draft.form_cipher, context=DRAFT_CONTEXT)) if draft.form_cipher else {}
+
+
+@transaction.atomic
+def draft_delete(*, actor: Any, draft_id: int) -> None:
+    ApplicationDraft.objects.filter(pk=draft_id, owner=actor).delete()
+
+
+def staff_roles_for_cases(user: Any) -> set[str]:
+    """Which case actions ``user`` holds anywhere (for showing or hiding buttons; services still check)."""
+    return {a for a in (Action.CASE_ACCEPT, Action.CASE_HANDLE, Action.CASE_SUPERVISE) if scopes_for(user, a)}
