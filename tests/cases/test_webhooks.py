@@ -94,7 +94,11 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(world, pers
     receiver.statuses = [500, 503]
     assert webhooks.webhooks_run() == (1, 0)
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.attempts, delivery.last_status, delivery.next_attempt_at) == (1, 500, T0 + dt.timedelta(seconds=30))
+    assert (delivery.attempts, delivery.last_status, delivery.next_attempt_at) == (
+        1,
+        500,
+        T0 + dt.timedelta(seconds=30),
+    )
     assert webhooks.webhooks_deliver() == 0  # not due yet: nothing sent
     assert len(receiver.received) == 1
     now[0] = T0 + dt.timedelta(seconds=30)
@@ -108,7 +112,9 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(world, pers
 
 
 def test_other_departments_events_are_not_pushed(world, person_item, upload_for, receiver, now):
-    webhooks.webhook_subscribe(actor=world.users["admin"], name="罗庄", department_id=world.dept_b_admin.pk, url=receiver.url)
+    webhooks.webhook_subscribe(
+        actor=world.users["admin"], name="罗庄", department_id=world.dept_b_admin.pk, url=receiver.url
+    )
     services.case_submit(
         actor=world.users["citizen_owner"],
         item_id=person_item.pk,
