@@ -7,6 +7,8 @@ run on the same database, so machines of different speed still compare.
 3. ID-number lookup through the blind index (validate + HMAC + indexed query) vs a plain unique-index lookup.
 4. ``audit_seal`` (hash chain) vs bulk-updating the same columns without hashing.
 5. Person page render with the audit write vs the same query without it.
+6. Due dates by ``add_workdays`` (working-day index) vs a day-by-day loop over ``chinese_calendar.is_workday``
+   (``bench/workdays.py``; the loop on a 2,000-pair sample).
 
 Set DATABASE_URL to measure PostgreSQL (``python tools/with_postgres.py python bench/run.py``).
 """
@@ -150,6 +152,11 @@ def main() -> None:
     print(f"{'measured':<44}{'ours':>12}  {'baseline':<30}{'baseline':>12}{'ratio':>8}")
     for name, ours_s, base_name, base_s in results:
         print(f"{name:<44}{ours_s * 1e6:>10.0f}µs  {base_name:<30}{base_s * 1e6:>10.0f}µs{ours_s / base_s:>7.2f}×")
+
+    import workdays as workdays_bench  # bench/workdays.py (this folder is on sys.path)
+
+    print()
+    workdays_bench.run(pairs=100_000, loop_pairs=2_000)
 
 
 if __name__ == "__main__":

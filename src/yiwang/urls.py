@@ -18,6 +18,7 @@ urlpatterns = [
     path("workbench/catalog/import/", include("yiwang.catalog.import_urls")),
     path("workbench/oidc/", include("yiwang.oidc.urls")),
     path("workbench/", include("yiwang.workbench.urls")),
+    path("files/", include("yiwang.files.urls")),  # downloads of one's own uploads
     path("home/", portal_views.after_login, name="home"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("api/v1/", api.urls),

@@ -60,7 +60,7 @@ def now(monkeypatch):
 
 
 def test_events_of_the_department_reach_its_system_signed(world, person_item, upload_for, receiver, now):
-    sub, secret = webhooks.webhook_subscribe(
+    _subscription, secret = webhooks.webhook_subscribe(
         actor=world.users["admin"], name="市场监管审批系统", department_id=world.dept_a_market.pk, url=receiver.url
     )
     case = services.case_submit(

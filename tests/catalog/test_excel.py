@@ -34,7 +34,7 @@ from yiwang.catalog.excel import (
     workbook_write,
 )
 from yiwang.catalog.models import CatalogEntry, ChangeRequest, ItemDraft, ItemVersion, ServiceItem
-from yiwang.catalog.schema import ItemContent
+from yiwang.catalog.schema import AutoCondition, ItemContent
 from yiwang.catalog.services import catalog_entry_create, item_create, publish_directly
 from yiwang.catalog.tasks import progress_path, progress_write
 from yiwang.core.errors import DomainError, ErrorCode
@@ -145,7 +145,7 @@ def dept_admin(world: World, department: Department, username: str = "dept_admin
 
 def test_template_has_every_sheet_a_frozen_header_code_lists_and_the_explanations(db):
     book = load_workbook(io.BytesIO(workbook_template()))
-    assert book.sheetnames == ["事项", "材料", "收费", "环节", "结果", "特别程序", "表单字段", "说明"]
+    assert book.sheetnames == ["事项", "材料", "收费", "环节", "结果", "特别程序", "表单字段", "秒批规则", "说明"]
     items = book["事项"]
     headers = [c.value for c in items[1]]
     assert headers[:9] == [
@@ -201,6 +201,8 @@ def test_layout_covers_every_element_of_the_content_schema():
     for sheet in CHILD_SHEETS:
         written = {c.path for c in sheet.columns if not c.path.startswith("@")}
         expected = leaves(sheet.model) - ({"fields"} if sheet.element == "form" else set())
+        if sheet.element == "auto_rules":  # one row per condition: the condition's elements are columns
+            expected = expected - {"conditions"} | {f"conditions.{p}" for p in leaves(AutoCondition)}
         assert written == expected, sheet.name
 
 

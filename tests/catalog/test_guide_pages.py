@@ -83,6 +83,18 @@ BIRTH_CONTENT = {
     "commitment": False,
     "commitment_text": "",
     "auto_approval": True,
+    "form": [
+        {"key": "newborn_name", "label": "新生儿姓名", "type": "text", "required": True},
+        {"key": "place", "label": "分娩地点", "type": "select", "required": True, "options": ["本院", "院外"]},
+    ],
+    "auto_rules": [
+        {
+            "name": "本院分娩",
+            "outcome": "approve",
+            "conditions": [{"fact": "form.place", "op": "eq", "value": "本院", "label": "在本院分娩"}],
+            "reason": "在本院分娩的新生儿，出生信息已由助产机构登记",
+        }
+    ],
     "high_frequency": False,
     "themes": ["birth"],
     "results": [{"type": "document", "name": "出生医学证明"}],

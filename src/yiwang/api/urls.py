@@ -9,6 +9,7 @@ from yiwang.api import problems
 from yiwang.api.auth import AUTH
 from yiwang.audit.api import router as audit_router
 from yiwang.catalog.api import router as catalog_router
+from yiwang.files.api import router as files_router
 from yiwang.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -25,3 +26,4 @@ api.add_router("/regions", regions_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/files", files_router)

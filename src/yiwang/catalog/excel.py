@@ -8,6 +8,13 @@ Layout — one sheet per list, one row per list entry; the order of the rows is 
 * 材料, 收费, 环节, 结果, 特别程序, 表单字段: the list elements. ``special_procedures`` has its own sheet too
   (the brief did not list it, but without it an export would not re-import to the same content). In
   表单字段 the 字段标识 of a sub-field of a 字段组 is written ``group.key``.
+* 秒批规则: one row per *condition*, with its rule's 规则名称, 决定结果 and 决定理由. The rows of an item with
+  the same 规则名称 form one rule (rule names are unique within an item, a publishing rule); rules and
+  conditions keep the order of the rows. A later row of a rule may leave 决定结果/决定理由 blank; filled in,
+  they must repeat the first row's. The 比较值 cell holds one value, or for 属于/不属于 several separated
+  by “、” (one per line when a value contains “、”); it is read as the fact's kind says — a number for
+  ``applicant.age`` or a 数字 field, ``YYYY-MM-DD`` text for a 日期 field, text otherwise (so a region code
+  stays text) — which makes an export re-import to the same values.
 * 说明: every column and every code value (from ``choices.py``); ignored on import.
 
 **Key of the child sheets:** the single column 事项编码 = ``ServiceItem.code``, i.e. the 实施编码
@@ -76,6 +83,9 @@ from yiwang.catalog.choices import (
 from yiwang.catalog.models import CatalogEntry, ItemDraft, ItemVersion, ServiceItem
 from yiwang.catalog.rules import check_content, parse_content
 from yiwang.catalog.schema import (
+    AutoOperatorCode,
+    AutoOutcomeCode,
+    AutoRule,
     Fee,
     FormField,
     ItemContent,
@@ -84,6 +94,7 @@ from yiwang.catalog.schema import (
     SpecialProcedure,
     Step,
     content_dump,
+    fact_kind,
 )
 from yiwang.catalog.services import catalog_entry_create, draft_update, item_create, known_usccs
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found
@@ -106,6 +117,7 @@ SHEET_STEPS = "环节"
 SHEET_RESULTS = "结果"
 SHEET_SPECIAL = "特别程序"
 SHEET_FORM = "表单字段"
+SHEET_AUTO_RULES = "秒批规则"
 SHEET_HELP = "说明"
 KEY_HEADER = "事项编码"
 WHOLE_ROW = "（整行）"
@@ -118,7 +130,7 @@ WHOLE_ROW = "（整行）"
 class Column:
     """One column: its header, the dotted path of the element inside the row's object (``@…`` for the
     identity columns of 事项), how a cell converts (text, int, bool, code, codes, usccs, options,
-    field_key), the code list, and a note for the 说明 sheet."""
+    field_key, auto_value), the code list, and a note for the 说明 sheet."""
 
     header: str
     path: str
@@ -181,6 +193,13 @@ ITEM_SHEET = Sheet(
         Column("联办机构", "joint_departments", "usccs", note="联办机构的统一社会信用代码", width=22),
         *_limit_columns("legal_limit", "法定办结时限"),
         *_limit_columns("promise_limit", "承诺办结时限"),
+        Column(
+            "预警天数",
+            "warning_days",
+            "int",
+            note="黄灯预警：剩余工作日不超过此数时亮黄灯；应小于承诺办结时限（即办件不限）",
+            width=8,
+        ),
         Column("受理条件", "accept_conditions", width=40),
         Column("办理流程", "process_description", width=40),
         Column("服务对象", "service_objects", "codes", ServiceObject, width=12),
@@ -266,6 +285,13 @@ CHILD_SHEETS: tuple[Sheet, ...] = (
             *_limit_columns("limit", "办理时限"),
             Column("有无特别程序", "is_special", "bool", width=8),
             Column("特别程序说明", "special_explain", width=24),
+            Column(
+                "办理机构",
+                "department",
+                note="联办机构的统一社会信用代码（须列在“联办机构”中）；留空由实施主体办理",
+                width=22,
+            ),
+            Column("并联办理", "parallel", "bool", note="与上一环节同时办理；第一个环节不能并联", width=8),
         ),
     ),
     Sheet(
@@ -318,13 +344,55 @@ CHILD_SHEETS: tuple[Sheet, ...] = (
             Column("最多项数", "max_items", "int", note="字段组", width=8),
         ),
     ),
+    Sheet(
+        SHEET_AUTO_RULES,
+        "auto_rules",
+        AutoRule,
+        (
+            _KEY,
+            Column(
+                "规则名称",
+                "name",
+                note="同一事项中规则名称相同的行是同一条规则的各个条件；规则按首次出现的先后依次判断",
+                width=20,
+            ),
+            Column(
+                "决定结果",
+                "outcome",
+                "code",
+                AutoOutcomeCode,
+                note="全部条件成立时的决定；同一规则的后续行可留空",
+                width=10,
+            ),
+            Column("决定理由", "reason", note="同一规则的后续行可留空", width=30),
+            Column(
+                "依据事实",
+                "conditions.fact",
+                note="form.字段标识（申请表的顶层字段）、applicant.age（申请人年龄）、applicant.kind（申请人类型："
+                "person 自然人 / enterprise 法人）、applicant.region（申请人所在地区划代码）、enterprise.uscc"
+                "（企业统一社会信用代码）、licence.证照类型代码.valid（持有有效电子证照）",
+                width=22,
+                required=True,
+            ),
+            Column("比较方式", "conditions.op", "code", AutoOperatorCode, width=12, required=True),
+            Column(
+                "比较值",
+                "conditions.value",
+                "auto_value",
+                note="一个值（数字、文本或 YYYY-MM-DD 日期）；属于/不属于填多个，用“、”分隔；为是/为否/有值留空",
+                width=24,
+            ),
+            Column("条件说明", "conditions.label", note="写给办事人看的条件，如“年满18周岁”", width=24, required=True),
+        ),
+    ),
 )
 
 SHEETS: tuple[Sheet, ...] = (ITEM_SHEET, *CHILD_SHEETS)
 _SHEET_BY_ELEMENT = {s.element: s for s in CHILD_SHEETS}
 _SHEET_BY_NAME = {s.name: s for s in SHEETS}
 _ITEM_COLUMNS = {c.header: c for c in ITEM_SHEET.columns}
-_TEXT_FORMAT_KINDS = {"text", "code", "codes", "usccs", "options", "field_key"}  # Excel must not turn 01 into 1
+# Excel must not turn 01 into 1 (nor a region code typed as a 比较值 into a number)
+_TEXT_FORMAT_KINDS = {"text", "code", "codes", "usccs", "options", "field_key", "auto_value"}
 
 
 # --- errors and results -------------------------------------------------------------------------------
@@ -534,7 +602,57 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
         text = _text(value)
         parts = text.splitlines() if "\n" in text else text.split(SEPARATOR)
         return [p.strip() for p in parts if p.strip()], None
+    if kind == "auto_value":  # read as its fact's kind says, once the row is whole (_auto_value)
+        return value, None
     return _text(value), None
+
+
+_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
+
+
+def _auto_scalar(value: Any, kind: str | None) -> Any:
+    """One 比较值 as the fact's kind says (``schema.fact_kind``); what does not fit is left for the rules."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if kind == "number":
+        if isinstance(value, str) and _NUMBER.match(value.strip()):
+            text = value.strip()
+            return float(text) if "." in text else int(text)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value.strip() if isinstance(value, str) else value
+    if kind == "bool":
+        flag = _bool(value)
+        return flag if flag is not None else _text(value).strip()
+    if kind is not None:  # text, date, any: a region code typed as a number stays text
+        return _text(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _auto_value(value: Any, op: Any, kind: str | None) -> Any:
+    """The 比较值 cell: a list for 属于/不属于 (split like 可选项), one value otherwise."""
+    if op in ("in", "not_in"):
+        if isinstance(value, str):
+            parts = value.splitlines() if "\n" in value else value.split(SEPARATOR)
+            return [_auto_scalar(p.strip(), kind) for p in parts if p.strip()]
+        return [_auto_scalar(value, kind)]
+    return _auto_scalar(value, kind)
+
+
+def _auto_value_out(value: Any) -> Any:
+    if isinstance(value, list):
+        texts = [_text(v) for v in value]
+        joiner = "\n" if any(SEPARATOR in t for t in texts) else SEPARATOR
+        return ILLEGAL_CHARACTERS_RE.sub("", joiner.join(texts))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return value  # a number cell: read back as a number
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def _cell_out(column: Column, value: Any) -> Any:
@@ -551,6 +669,8 @@ def _cell_out(column: Column, value: Any) -> Any:
     if kind == "options":
         joiner = "\n" if any(SEPARATOR in str(v) for v in value) else SEPARATOR
         return joiner.join(str(v) for v in value)
+    if kind == "auto_value":
+        return _auto_value_out(value)
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
@@ -762,6 +882,45 @@ def _attach_form_field(
     paths[full] = {"obj": obj, "path": path}
 
 
+def _attach_auto_condition(
+    item: ParsedItem, obj: dict[str, Any], number: int, errors: list[RowError], rules_by_name: dict[str, dict]
+) -> None:
+    """A 秒批规则 row is one condition: rows with the same 规则名称 make one rule (see the module docstring)."""
+    condition = obj.pop("conditions", {})
+    name = str(obj.get("name", "")).strip()
+    if not name:
+        message = "规则名称：请填写规则名称（同一规则的各个条件行填写相同的规则名称）"
+        errors.append(RowError(SHEET_AUTO_RULES, number, "规则名称", message))
+        item.failed = True
+        return
+    if "value" in condition:
+        form_types = {str(f.get("key")): str(f.get("type")) for f in item.raw.get("form") or [] if isinstance(f, dict)}
+        kind = fact_kind(str(condition.get("fact", "")).strip(), form_types)
+        condition["value"] = _auto_value(condition["value"], condition.get("op"), kind)
+    known = rules_by_name.get(name)
+    if known is None:
+        rules = item.raw.setdefault("auto_rules", [])
+        path = f"auto_rules.{len(rules)}"
+        rule = {**obj, "conditions": [condition]}
+        rules.append(rule)
+        rules_by_name[name] = {"rule": rule, "row": number, "path": path}
+        item.rows[path] = (SHEET_AUTO_RULES, number)
+        item.rows[f"{path}.conditions.0"] = (SHEET_AUTO_RULES, number)
+        return
+    rule = known["rule"]
+    for key, header in (("outcome", "决定结果"), ("reason", "决定理由")):
+        if key not in obj:
+            continue
+        if key not in rule:  # the first row left it blank
+            rule[key] = obj[key]
+        elif str(obj[key]).strip() != str(rule[key]).strip():
+            message = f"{header}：与第{known['row']}行（同一规则“{name}”）的{header}不一致"
+            errors.append(RowError(SHEET_AUTO_RULES, number, header, message))
+            item.failed = True
+    rule["conditions"].append(condition)
+    item.rows[f"{known['path']}.conditions.{len(rule['conditions']) - 1}"] = (SHEET_AUTO_RULES, number)
+
+
 def _column_for(sheet: Sheet, rest: list[str]) -> str:
     """The header of the column an element path (relative to the row's object) is written in."""
     parts = [p for p in rest if not p.isdigit()]
@@ -792,7 +951,10 @@ def _locate(item: ParsedItem, path: str) -> tuple[str, int, str]:
         located = item.rows.get(".".join(parts[:n]))
         if located is not None:
             sheet_name, row = located
-            return sheet_name, row, _column_for(_SHEET_BY_NAME[sheet_name], parts[n:])
+            rest = parts[n:]
+            if sheet_name == SHEET_AUTO_RULES and n == 4:  # auto_rules.<i>.conditions.<j>: a condition row
+                rest = ["conditions", *rest]
+            return sheet_name, row, _column_for(_SHEET_BY_NAME[sheet_name], rest)
     if parts[0] in _SHEET_BY_ELEMENT:  # the list as a whole (too few rows, too many, …)
         return SHEET_ITEMS, item.row, f"（{_SHEET_BY_ELEMENT[parts[0]].name}表）"
     return SHEET_ITEMS, item.row, _column_for(ITEM_SHEET, parts)
@@ -824,6 +986,7 @@ def _read_children(
 ) -> None:
     """The rows of one list sheet, appended to their item's content in row order."""
     form_paths: dict[str, dict[str, dict]] = {}
+    rule_names: dict[str, dict[str, dict]] = {}
     for number, cells in _sheet_rows(book, sheet, columns, errors):
         code = "" if _blank(cells.get(KEY_HEADER)) else _text(cells.get(KEY_HEADER)).strip().upper()
         owner = by_code.get(code)
@@ -835,6 +998,8 @@ def _read_children(
         owner.failed = owner.failed or failed
         if sheet.element == "form":
             _attach_form_field(owner, obj, number, errors, form_paths.setdefault(owner.code, {}))
+        elif sheet.element == "auto_rules":
+            _attach_auto_condition(owner, obj, number, errors, rule_names.setdefault(owner.code, {}))
         else:
             rows = owner.raw.setdefault(sheet.element, [])
             owner.rows[f"{sheet.element}.{len(rows)}"] = (sheet.name, number)
@@ -1166,6 +1331,10 @@ def _child_rows(sheet: Sheet, code: str, content: dict[str, Any]) -> Iterator[li
                 yield from walk(f.get("fields") or [], f"{path}.")
 
         yield from walk(content.get("form") or [], "")
+    elif sheet.element == "auto_rules":
+        for rule in content.get("auto_rules") or []:
+            for condition in rule.get("conditions") or []:
+                yield values({**rule, "conditions": condition})
     else:
         for obj in content.get(sheet.element) or []:
             yield values(obj)
@@ -1264,7 +1433,11 @@ def _help_rows() -> list[list[Any]]:
         ["一网通办 · 实施清单事项批量导入模板"],
         [],
         ["1", "每张表第1行为列名，请勿修改列名或表名；从第2行开始每行一条记录，空行忽略。"],
-        ["2", "“事项”表每行一个事项；材料、收费、环节、结果、特别程序、表单字段各表每行一条，按行的先后排序。"],
+        [
+            "2",
+            "“事项”表每行一个事项；材料、收费、环节、结果、特别程序、表单字段各表每行一条，按行的先后排序；"
+            "秒批规则表每行一个条件。",
+        ],
         [
             "3",
             "各子表用“事项编码”关联“事项”表：事项编码 = 实施主体统一社会信用代码（18位）+ 行使层级代码（1位）"
@@ -1288,6 +1461,11 @@ def _help_rows() -> list[list[Any]]:
             "设定依据取设定依据，行使层级取本文件中使用的层级）；部门管理员须先请管理机构添加。",
         ],
         ["9", "部门管理员只能导入本部门的事项；文件不超过 10 MB。"],
+        [
+            "10",
+            "秒批规则：同一事项中规则名称相同的行是同一条规则，全部条件成立时按决定结果自动办理；规则按先后判断，"
+            "第一条成立的规则决定；缺少判断所需的信息时转人工审核。决定结果、决定理由在同一规则的后续行可留空。",
+        ],
         [],
         ["表", "列", "必填", "说明", "取值"],
     ]

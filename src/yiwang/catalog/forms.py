@@ -40,7 +40,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "process_description",
         ],
     ),
-    ("时限", ["legal_value", "legal_unit", "promise_value", "promise_unit"]),
+    ("时限", ["legal_value", "legal_unit", "promise_value", "promise_unit", "warning_days"]),
     (
         "办理方式",
         [
@@ -64,10 +64,19 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("收费与承诺", ["is_fee", "commitment", "commitment_text", "auto_approval", "high_frequency", "themes"]),
     (
         "材料、环节与表单（JSON）",
-        ["materials", "steps", "fees", "results", "special_procedures", "form", "joint_departments"],
+        ["materials", "steps", "fees", "results", "special_procedures", "form", "joint_departments", "auto_rules"],
     ),
 ]
-LIST_ELEMENTS = ["materials", "steps", "fees", "results", "special_procedures", "form", "joint_departments"]
+LIST_ELEMENTS = [
+    "materials",
+    "steps",
+    "fees",
+    "results",
+    "special_procedures",
+    "form",
+    "joint_departments",
+    "auto_rules",
+]
 SIMPLE = [
     "name",
     "summary",
@@ -93,6 +102,7 @@ SIMPLE = [
     "commitment_text",
     "auto_approval",
     "high_frequency",
+    "warning_days",
 ]
 MULTI = ["service_objects", "handle_forms", "themes"]
 
@@ -110,6 +120,12 @@ class DraftForm(forms.Form):
     legal_unit = forms.ChoiceField(label="法定时限单位", choices=TimeUnit.choices)
     promise_value = forms.IntegerField(label="承诺办结时限", min_value=0, max_value=3650)
     promise_unit = forms.ChoiceField(label="承诺时限单位", choices=TimeUnit.choices)
+    warning_days = forms.IntegerField(
+        label="黄灯预警天数",
+        min_value=0,
+        max_value=30,
+        help_text="剩余工作日不超过此数时亮黄灯；应小于承诺办结时限",
+    )
     service_objects = forms.MultipleChoiceField(
         label="服务对象", choices=ServiceObject.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -147,6 +163,13 @@ class DraftForm(forms.Form):
     special_procedures = forms.CharField(label="特别程序", widget=JSON_AREA, required=False)
     form = forms.CharField(label="申请表字段", widget=JSON_AREA, required=False)
     joint_departments = forms.CharField(label="联办机构（统一社会信用代码）", widget=JSON_AREA, required=False)
+    auto_rules = forms.CharField(
+        label="秒批规则",
+        widget=JSON_AREA,
+        required=False,
+        help_text='每条规则：{"name", "outcome": "approve"|"refuse", "reason", "conditions": '
+        '[{"fact": "applicant.age", "op": "ge", "value": 18, "label": "年满18周岁"}]}',
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     USCC_INVALID = "uscc_invalid"  # 统一社会信用代码不合法
     REGION_CODE_INVALID = "region_code_invalid"  # 行政区划代码不合法
     RATE_LIMITED = "rate_limited"  # 请求过于频繁
+    CALENDAR_NOT_COVERED = "calendar_not_covered"  # 工作日历未包含该年份 (须录入当年节假日安排通知)
 
 
 _STATUS = {
@@ -41,6 +42,7 @@ _STATUS = {
     ErrorCode.USCC_INVALID: HTTPStatus.UNPROCESSABLE_ENTITY,
     ErrorCode.REGION_CODE_INVALID: HTTPStatus.UNPROCESSABLE_ENTITY,
     ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
+    ErrorCode.CALENDAR_NOT_COVERED: HTTPStatus.CONFLICT,
 }
 
 _TITLE = {
@@ -55,6 +57,7 @@ _TITLE = {
     ErrorCode.USCC_INVALID: "统一社会信用代码不合法",
     ErrorCode.REGION_CODE_INVALID: "行政区划代码不合法",
     ErrorCode.RATE_LIMITED: "请求过于频繁",
+    ErrorCode.CALENDAR_NOT_COVERED: "工作日历未覆盖该日期",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.workbench import catalog_views, views
+from yiwang.workbench import calendar_views, catalog_views, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("catalog/<int:item_id>/diff/", catalog_views.version_diff, name="catalog_diff"),
     path("catalog/review/", catalog_views.review_queue, name="catalog_review_queue"),
     path("catalog/review/<int:change_id>/", catalog_views.review, name="catalog_review"),
+    path("calendar/", calendar_views.calendar_home, name="calendar"),
+    path("calendar/<int:year>/", calendar_views.calendar_year, name="calendar_year"),
+    path("calendar/<int:year>/remove/", calendar_views.calendar_override_remove, name="calendar_override_remove"),
 ]

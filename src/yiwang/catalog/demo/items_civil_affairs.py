@@ -21,11 +21,16 @@ from yiwang.catalog.demo.spec import (
     SOCIAL_ORG,
     TOWN,
     ItemSpec,
+    age_at_least,
+    age_below,
+    applicant_is,
+    approve,
     catalog_code,
     content,
     field,
     org_form,
     person_form,
+    refuse,
     result,
 )
 
@@ -205,6 +210,20 @@ ITEMS: list[ItemSpec] = [
                 field("address", "居住地址", "address"),
             ),
             auto_approval=True,
+            auto_rules=[
+                approve(
+                    "年满80周岁",
+                    applicant_is("person"),
+                    age_at_least(80),
+                    reason="申请人年满80周岁，符合高龄津贴申领条件，自次月起按月发放至社会保障卡",
+                ),
+                refuse(
+                    "未满80周岁",
+                    applicant_is("person"),
+                    age_below(80),
+                    reason="按身份证号计算，申请人未满80周岁，不符合高龄津贴申领条件；年满80周岁后可再申请",
+                ),
+            ],
             high_frequency=True,
             themes=("retire",),
         ),

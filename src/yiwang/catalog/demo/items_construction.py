@@ -20,6 +20,10 @@ from yiwang.catalog.demo.spec import (
     PERSON,
     PUBLIC_SERVICE,
     ItemSpec,
+    age_at_least,
+    answer,
+    applicant_is,
+    approve,
     catalog_code,
     content,
     field,
@@ -273,6 +277,16 @@ ITEMS: list[ItemSpec] = [
             field("monthly_rent", "月租金（元）", "number"),
         ),
         auto_approval=True,
+        auto_rules=[
+            approve(
+                "月租金在提取限额内",
+                applicant_is("person"),
+                age_at_least(18),
+                answer("monthly_rent", "gt", 0, label="月租金大于0元"),
+                answer("monthly_rent", "le", 1500, label="月租金不超过1500元（每月提取限额）"),
+                reason="租房自住，月租金在每月提取限额内，按实际月租金提取",
+            ),
+        ],
         themes=("housing",),
     ),
     _fund(

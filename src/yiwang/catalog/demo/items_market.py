@@ -18,12 +18,17 @@ from yiwang.catalog.demo.spec import (
     PERSON,
     UNINCORPORATED,
     ItemSpec,
+    age_at_least,
+    answer,
+    applicant_is,
+    approve,
     catalog_code,
     content,
     field,
     org_form,
     person_form,
     result,
+    when,
 )
 
 COUNTY_MARKET = "{county}市场监督管理局"
@@ -163,6 +168,20 @@ ITEMS: list[ItemSpec] = [
             ),
             commitment_text=ADDRESS_COMMITMENT,
             auto_approval=True,
+            auto_rules=[
+                approve(
+                    "经营范围无需前置许可",
+                    applicant_is("person"),
+                    age_at_least(18),
+                    answer(
+                        "scope",
+                        "in",
+                        ["零售", "居民服务", "修理"],
+                        label="经营范围为零售、居民服务或修理（无需前置许可）",
+                    ),
+                    reason="经营者具有完全民事行为能力，经营范围不涉及前置许可，已承诺经营场所真实，准予登记",
+                ),
+            ],
             high_frequency=True,
             themes=("open", "work"),
         ),
@@ -285,6 +304,15 @@ ITEMS: list[ItemSpec] = [
                 field("warehouse", "库房地址", "address", required=False),
             ),
             auto_approval=True,
+            auto_rules=[
+                approve(
+                    "企业备案信息完整",
+                    applicant_is("enterprise"),
+                    when("enterprise.uscc", "present", label="申请企业已登记统一社会信用代码"),
+                    answer("warehouse", "present", label="已填写库房地址"),
+                    reason="备案信息完整，当场发给第二类医疗器械经营备案凭证",
+                ),
+            ],
             themes=("license",),
         ),
     ),

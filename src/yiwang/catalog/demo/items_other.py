@@ -17,11 +17,14 @@ from yiwang.catalog.demo.spec import (
     SOCIAL_ORG,
     UNINCORPORATED,
     ItemSpec,
+    answer,
+    approve,
     catalog_code,
     content,
     field,
     org_form,
     person_form,
+    refuse,
     result,
 )
 
@@ -61,6 +64,19 @@ ITEMS: list[ItemSpec] = [
             form=org_form(field("vehicles", "拟投入车辆数", "number")),
             commitment_text=TRANSPORT_COMMITMENT,
             auto_approval=True,
+            auto_rules=[
+                approve(
+                    "车辆数在当场发证范围内",
+                    answer("vehicles", "ge", 1, label="拟投入车辆不少于1辆"),
+                    answer("vehicles", "le", 50, label="拟投入车辆不超过50辆"),
+                    reason="实行告知承诺，申请人已承诺符合经营条件，车辆数在当场发证范围内，准予许可",
+                ),
+                refuse(
+                    "未投入车辆",
+                    answer("vehicles", "lt", 1, label="拟投入车辆少于1辆"),
+                    reason="从事道路货物运输经营须有与其经营业务相适应的车辆，未投入车辆的不予许可",
+                ),
+            ],
             high_frequency=True,
             themes=("license", "open"),
         ),

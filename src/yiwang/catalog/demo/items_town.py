@@ -14,10 +14,15 @@ from yiwang.catalog.demo.spec import (
     PUBLIC_SERVICE,
     TOWN,
     ItemSpec,
+    age_at_least,
+    age_below,
+    applicant_is,
+    approve,
     catalog_code,
     content,
     field,
     person_form,
+    refuse,
     result,
 )
 
@@ -105,6 +110,20 @@ ITEMS: list[ItemSpec] = [
             ],
             form=person_form(field("address", "居住地址", "address")),
             auto_approval=True,
+            auto_rules=[
+                approve(
+                    "年满60周岁",
+                    applicant_is("person"),
+                    age_at_least(60),
+                    reason="申请人年满60周岁，符合老年人优待证办理条件，可到便民服务中心领取",
+                ),
+                refuse(
+                    "未满60周岁",
+                    applicant_is("person"),
+                    age_below(60),
+                    reason="按身份证号计算，申请人未满60周岁，不符合老年人优待证办理条件",
+                ),
+            ],
             high_frequency=True,
             themes=("retire",),
         ),

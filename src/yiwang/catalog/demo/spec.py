@@ -140,6 +140,50 @@ def org_form(*extra: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+# --- 秒批规则 ----------------------------------------------------------------------------------------------
+
+
+def when(fact: str, op: str, value: Any = None, *, label: str) -> dict[str, Any]:
+    """One condition of a 秒批 rule (``schema.AutoCondition``)."""
+    return {"fact": fact, "op": op, "value": value, "label": label}
+
+
+def answer(key: str, op: str, value: Any = None, *, label: str) -> dict[str, Any]:
+    """A condition on the applicant's answer to the form field ``key``."""
+    return when(f"form.{key}", op, value, label=label)
+
+
+def age_at_least(years: int) -> dict[str, Any]:
+    return when("applicant.age", "ge", years, label=f"申请人年满{years}周岁")
+
+
+def age_below(years: int) -> dict[str, Any]:
+    return when("applicant.age", "lt", years, label=f"申请人未满{years}周岁")
+
+
+def applicant_is(kind: str) -> dict[str, Any]:
+    """``person`` or ``enterprise``."""
+    return when("applicant.kind", "eq", kind, label="申请人为自然人" if kind == "person" else "申请人为企业")
+
+
+def approve(name: str, *conditions: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A rule that approves (秒批通过) when every condition holds."""
+    return {"name": name, "outcome": "approve", "conditions": list(conditions), "reason": reason}
+
+
+def refuse(name: str, *conditions: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A rule that refuses (不予通过) when every condition holds; the reason is told to the applicant."""
+    return {"name": name, "outcome": "refuse", "conditions": list(conditions), "reason": reason}
+
+
+def warning_days_for(promise: int) -> int:
+    """黄灯预警 by the length of the promise: 0 for a one-day promise (it must stay below it), 1 up to 9
+    days, 2 up to 29, 3 beyond."""
+    if promise <= 1:
+        return 0
+    return 1 if promise < 10 else 2 if promise < 30 else 3
+
+
 ONLINE_DEPTHS = {"info": 1, "pre": 2, "accept": 3, "full": 4}
 
 
@@ -166,6 +210,7 @@ def content(
     form: list[dict[str, Any]] | None = None,
     commitment_text: str = "",
     auto_approval: bool = False,
+    auto_rules: list[dict[str, Any]] | None = None,
     high_frequency: bool = False,
     themes: tuple[str, ...] = (),
     fees: list[dict[str, Any]] | None = None,
@@ -176,7 +221,8 @@ def content(
 
     ``online``: ``info`` 网上咨询 (不可网办, one visit), ``pre`` 网上预审 (one visit), ``accept`` 网上受理
     (one visit), ``full`` 全程网办 (no visit, result sent by post). ``instant`` makes it a 即办件 with a
-    promised time of 0. ``commitment_text`` makes it a 告知承诺 item. ``extra`` overrides any element.
+    promised time of 0. ``commitment_text`` makes it a 告知承诺 item. ``auto_rules`` (built with
+    ``approve``/``refuse``) go with ``auto_approval``. ``extra`` overrides any element.
     """
     depth = ONLINE_DEPTHS[online]
     is_online = depth > 1
@@ -212,6 +258,8 @@ def content(
         "commitment": bool(commitment_text),
         "commitment_text": commitment_text,
         "auto_approval": auto_approval,
+        "auto_rules": auto_rules or [],
+        "warning_days": warning_days_for(promise),
         "high_frequency": high_frequency,
         "themes": list(themes),
         "is_fee": bool(fees),
