@@ -117,8 +117,12 @@ def light_q(light: str, *, on: dt.date) -> Q:
 
 
 def with_lights(queryset: QuerySet[Case], *, on: dt.date | None = None) -> QuerySet[Case]:
+    """Annotate ``light``: green / yellow / red for cases in handling, "" for the others (no clock runs)."""
     on = on or today()
-    return queryset.annotate(light=light_expression("promise_due", "warn_on", on=on, paused_field="paused_since"))
+    running = light_expression("promise_due", "warn_on", on=on, paused_field="paused_since")
+    return queryset.annotate(
+        light=SqlCase(When(~Q(state=CaseState.HANDLING), then=Value("")), default=running, output_field=CharField())
+    )
 
 
 def light_counts(queryset: QuerySet[Case], *, on: dt.date | None = None, by_department: bool = False) -> list[dict]:

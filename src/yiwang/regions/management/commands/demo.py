@@ -28,6 +28,11 @@ class Command(BaseCommand):
             catalog = catalog_demo_load()
             levels = "、".join(LEVEL_LABELS.get(level, str(level)) for level in catalog.levels)
             self.stdout.write(f"事项：已发布 {catalog.published} 项（{catalog.departments} 个部门，层级 {levels}）")
+            from yiwang.cases.demo import cases_demo_load
+
+            cases = cases_demo_load()
+            states = "，".join(f"{label} {n}" for label, n in cases.by_state.items() if n)
+            self.stdout.write(f"办件：{cases.cases} 件（{states}）")
         self.stdout.write("演示账号（均为虚构人员）：")
         for username, what, password in demo_accounts():
             self.stdout.write(f"  {username:<12} {password:<20} {what}")
