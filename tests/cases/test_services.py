@@ -290,3 +290,26 @@ def test_someone_elses_upload_cannot_be_attached(world, person_item, upload_for,
         )
     assert exc.value.errors[0].field == "materials.premises"
     assert not Case.objects.exists()
+
+
+def test_deferred_materials_are_reminded_once_a_day_when_due_and_flagged_when_overdue(
+    world, submitted, now, django_capture_on_commit_callbacks
+):
+    from yiwang.accounts import sms
+    from yiwang.cases.selectors import queue
+    from yiwang.cases.tasks import deferred_reminders_send
+
+    services.case_accept(actor=world.users["clerk_a"], case_id=submitted.pk, mode=AcceptMode.DEFERRED)
+    assert deferred_reminders_send(on=dt.date(2026, 3, 5)) == 0  # due 9 March: not yet
+    before = len(sms.outbox())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deferred_reminders_send(on=dt.date(2026, 3, 6)) == 1  # one working day left
+        assert deferred_reminders_send(on=dt.date(2026, 3, 6)) == 0  # once a day
+    assert "须于2026年03月09日前补齐" in sms.outbox()[0].text
+    assert len(sms.outbox()) == before + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deferred_reminders_send(on=dt.date(2026, 3, 10)) == 1
+    assert "已超过补齐期限" in sms.outbox()[0].text
+    now[0] = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+    overdue = queue(user=world.users["clerk_a"], name="deferred").get()
+    assert overdue.pk == submitted.pk and overdue.deferred_due < dt.date(2026, 3, 10)

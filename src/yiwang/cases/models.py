@@ -100,6 +100,7 @@ class Case(models.Model):
     )
     commitment_signed = models.BooleanField("已签署告知承诺书", default=False)
     deferred_due = models.DateField("容缺补齐期限", null=True, blank=True)  # null: nothing owed
+    deferred_reminded_on = models.DateField("容缺提醒日期", null=True, blank=True)  # one reminder a day at most
 
     # 时限 (working days from the day after 受理)
     warning_days = models.PositiveSmallIntegerField("预警天数", default=1)

@@ -38,6 +38,7 @@ def enqueue_seal_if_needed() -> bool:
 
 
 def _schedule(stop: threading.Event, interval: float) -> None:
+    from yiwang.cases.tasks import deferred_reminders_send
     from yiwang.cases.webhooks import webhooks_run
 
     while not stop.wait(interval):
@@ -49,6 +50,10 @@ def _schedule(stop: threading.Event, interval: float) -> None:
             webhooks_run()  # 审管联动: queue new case events, deliver the due webhooks
         except Exception:
             logger.exception("could not deliver case webhooks")
+        try:
+            deferred_reminders_send()  # 容缺提醒: at most once a day per case
+        except Exception:
+            logger.exception("could not send the 容缺 reminders")
         finally:
             close_old_connections()
 
