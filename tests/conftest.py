@@ -41,6 +41,16 @@ def _fresh_keys():
     crypto.reset_key_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """The working-day index lives in the process and would outlive a test's rolled-back calendar rows."""
+    from yiwang.workdays.calendar import calendar_invalidate
+
+    calendar_invalidate()
+    yield
+    calendar_invalidate()
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()
