@@ -95,6 +95,9 @@ def test_demo_catalog_flags_materials_and_rules():
     assert all(v.visits == 0 for v in versions if v.is_fully_online)
     assert all(v.content["commitment_text"] for v in versions if v.commitment)
     assert all(v.content["form"] for v in versions if v.auto_approval)
+    assert all(v.content["auto_rules"] for v in versions if v.auto_approval)
+    assert not any(v.content["auto_rules"] for v in versions if not v.auto_approval)
+    assert all(v.content["warning_days"] < v.promise_days for v in versions if v.promise_days)
     assert all(v.content["not_in_hall_reason"] for v in versions if not v.in_hall)
     themed = [v for v in versions if v.themes]
     assert len(themed) >= 0.9 * len(versions)

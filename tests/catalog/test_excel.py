@@ -337,6 +337,158 @@ def test_rule_errors_inside_a_list_name_the_column_of_the_sheet(world: World, en
     ]
 
 
+# --- 秒批规则, 办理机构 and 并联, 预警天数 ---------------------------------------------------------------------
+
+LICENCE_TYPE = "11100000MB0143028L002"
+
+
+def auto_content(world: World) -> dict[str, Any]:
+    """A 秒批 item whose rules use every kind of 比较值: text, numbers (int and decimal), a date, lists (one
+    option containing “、”), a region code that looks like a number, and no value; joint steps in parallel."""
+    joint = world.dept_a_admin.uscc
+
+    def cond(fact: str, op: str, value: Any = None, label: str = "条件") -> dict[str, Any]:
+        return {"fact": fact, "op": op, "value": value, "label": label}
+
+    return sample_content(
+        auto_approval=True,
+        warning_days=2,
+        joint_departments=[joint],
+        steps=[
+            {"name": "受理", "unit": "综合窗口", "limit": {"value": 1}},
+            {"name": "联合审查", "unit": "审批科", "department": joint},
+            {"name": "现场核查", "unit": "食品科", "parallel": True},
+        ],
+        form=[
+            *sample_content()["form"],
+            {"key": "opening", "label": "开业日期", "type": "date"},
+            {"key": "area", "label": "经营面积（平方米）", "type": "number"},
+            {"key": "kind", "label": "类别", "type": "select", "options": ["餐饮服务、食品销售", "单位食堂", "其他"]},
+        ],
+        auto_rules=[
+            {
+                "name": "小型餐饮",
+                "outcome": "approve",
+                "reason": "经营面积在150平方米以内，当场发证",
+                "conditions": [
+                    cond("applicant.kind", "eq", "enterprise", "申请人为企业"),
+                    cond("form.area", "gt", 0, "面积大于0"),
+                    cond("form.area", "le", 150.5, "面积不超过150.5平方米"),
+                    cond("form.opening", "ge", "2024-01-01", "2024年起开业"),
+                    cond("form.kind", "in", ["餐饮服务、食品销售", "单位食堂"], "类别"),
+                    cond("applicant.region", "in", ["371302", "371311"], "注册在兰山区或罗庄区"),
+                    cond("form.shop_name", "present", None, "已填写经营者名称"),
+                    cond(f"licence.{LICENCE_TYPE}.valid", "is_true", None, "营业执照有效"),
+                ],
+            },
+            {
+                "name": "面积为零",
+                "outcome": "refuse",
+                "reason": "没有经营场所",
+                "conditions": [cond("form.area", "le", 0, "面积不大于0")],
+            },
+        ],
+    )
+
+
+def test_rules_steps_and_warning_days_survive_export_and_import(world: World, entry: CatalogEntry):
+    version = publish(world, entry, auto_content(world))
+    data = workbook_export(ItemVersion.objects.filter(pk=version.pk))
+    rules = [[c.value for c in r] for r in load_workbook(io.BytesIO(data))["秒批规则"].iter_rows(min_row=2)]
+    assert [r[1:5] for r in rules[:2]] == [
+        ["小型餐饮", "approve", "经营面积在150平方米以内，当场发证", "applicant.kind"],
+        ["小型餐饮", "approve", "经营面积在150平方米以内，当场发证", "form.area"],
+    ]
+    assert [r[6] for r in rules] == [
+        "enterprise",
+        0,
+        150.5,
+        "2024-01-01",
+        "餐饮服务、食品销售\n单位食堂",
+        "371302、371311",
+        None,
+        None,
+        0,
+    ]
+    parsed = workbook_parse(data)
+    assert parsed.errors == []
+    assert parsed.items[0].content == version.content
+    assert version.content["steps"][2] == {
+        "name": "现场核查",
+        "unit": "食品科",
+        "limit": None,
+        "is_special": False,
+        "special_explain": "",
+        "department": "",
+        "parallel": True,
+    }
+    assert version.content["warning_days"] == 2
+
+
+def test_values_typed_by_hand_are_read_as_their_fact_says(world: World, entry: CatalogEntry):
+    data = workbook_write([row(world, auto_content(world))])
+    data = edit(data, "秒批规则", 3, "比较值", "１")  # a full-width digit is not a number: the rules say so
+    data = edit(data, "秒批规则", 4, "比较值", "200")  # text in the cell: 面积 is a number
+    data = edit(data, "秒批规则", 7, "比较值", 371302)  # a number in the cell: a region code is text
+    data = edit(data, "秒批规则", 5, "比较值", "2024-03-01")
+    parsed = workbook_parse(data)
+    assert parsed.errors == [
+        RowError("秒批规则", 3, "比较值", "比较值：“大于”的比较值应为数字或日期（YYYY-MM-DD）"),
+    ]
+    data = edit(data, "秒批规则", 3, "比较值", 1)
+    content = workbook_parse(data).items[0].content
+    assert content is not None
+    values = [c["value"] for c in content["auto_rules"][0]["conditions"]]
+    assert values[1:6] == [1, 200, "2024-03-01", ["餐饮服务、食品销售", "单位食堂"], ["371302"]]
+
+
+def test_later_rows_of_a_rule_may_leave_outcome_and_reason_blank_but_not_contradict_them(
+    world: World, entry: CatalogEntry
+):
+    content = auto_content(world)
+    data = workbook_write([row(world, content)])
+    blank = edit(edit(data, "秒批规则", 3, "决定结果", " "), "秒批规则", 3, "决定理由", " ")  # None would not write
+    parsed = workbook_parse(blank)
+    assert parsed.errors == []
+    assert parsed.items[0].content["auto_rules"] == workbook_parse(data).items[0].content["auto_rules"]
+    contradicting = edit(data, "秒批规则", 4, "决定结果", "refuse")
+    assert workbook_parse(contradicting).errors == [
+        RowError("秒批规则", 4, "决定结果", "决定结果：与第2行（同一规则“小型餐饮”）的决定结果不一致")
+    ]
+    nameless = edit(data, "秒批规则", 10, "规则名称", " ")
+    assert workbook_parse(nameless).errors == [
+        RowError("秒批规则", 10, "规则名称", "规则名称：请填写规则名称（同一规则的各个条件行填写相同的规则名称）")
+    ]
+
+
+def test_rule_errors_are_reported_at_the_row_and_column_of_the_condition(world: World, entry: CatalogEntry):
+    data = workbook_write([row(world, auto_content(world))])
+    data = edit(data, "秒批规则", 6, "比较值", "零售")
+    data = edit(data, "秒批规则", 8, "依据事实", "form.nothing")
+    data = edit(data, "环节", 4, "办理机构", "91370000MA3C00000X")
+    data = edit(data, "事项", 2, "预警天数", 5)
+    assert sorted(workbook_parse(data).errors) == [
+        RowError(
+            "事项", 2, "预警天数", "预警天数：预警天数（5）应小于承诺办结时限（5个工作日），否则办件受理当天即亮黄灯"
+        ),
+        RowError(
+            "环节",
+            4,
+            "办理机构",
+            "办理机构：办理机构 91370000MA3C00000X 不是本事项的联办机构（须先列入联办机构；留空表示由实施主体办理）",
+        ),
+        RowError(
+            "秒批规则", 6, "比较值", "比较值：“零售”不是“申请表·类别”的可选项（餐饮服务、食品销售、单位食堂、其他）"
+        ),
+        RowError("秒批规则", 8, "依据事实", "依据事实：申请表中没有字段标识为“nothing”的字段"),
+    ]
+    without_approval = edit(data, "事项", 2, "是否秒批", "否")
+    assert (
+        RowError("事项", 2, "（秒批规则表）", "秒批规则：不是秒批事项，不能设置秒批规则（请勾选“秒批”或删除规则）")
+        in workbook_parse(without_approval).errors
+    )
+
+
 def test_the_same_item_twice_in_a_file_is_an_error_on_the_second_row(world: World, entry: CatalogEntry):
     data = workbook_write([row(world, sample_content()), row(world, sample_content(name="另一个名称"))])
     errors = workbook_parse(data).errors

@@ -571,7 +571,9 @@ def _auto_decide(
             "trace": [],
         }
     else:
-        facts = build_facts(form_data=form, person=person, enterprise=enterprise, on=today())
+        facts = build_facts(
+            form_data=form, person=person, enterprise=enterprise, on=today(), form=content.get("form") or []
+        )
         record_json = auto_decide(rules=content["auto_rules"], facts=facts).as_json()
     case.auto_decision = record_json
     _event(
