@@ -313,3 +313,57 @@ def test_deferred_materials_are_reminded_once_a_day_when_due_and_flagged_when_ov
     now[0] = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
     overdue = queue(user=world.users["clerk_a"], name="deferred").get()
     assert overdue.pk == submitted.pk and overdue.deferred_due < dt.date(2026, 3, 10)
+
+
+AUTO = {
+    "auto_approval": True,
+    "commitment": False,
+    "commitment_text": "",
+    "materials": [],
+    "auto_rules": [
+        {
+            "name": "零售个体户",
+            "outcome": "approve",
+            "conditions": [
+                {"fact": "applicant.age", "op": "ge", "value": 18, "label": "申请人年满18周岁"},
+                {"fact": "form.scope", "op": "eq", "value": "零售", "label": "经营范围为零售"},
+            ],
+            "reason": "年满18周岁的零售个体户，即时准予",
+        },
+        {
+            "name": "持证经营",
+            "outcome": "approve",
+            "conditions": [
+                {"fact": "form.scope", "op": "eq", "value": "餐饮", "label": "经营范围为餐饮"},
+                {"fact": "licence.11100000MB0143028L001.valid", "op": "is_true", "label": "持有有效许可证"},
+            ],
+            "reason": "持证餐饮",
+        },
+    ],
+}
+
+
+def test_auto_approval_decides_without_a_human_and_keeps_the_rule_and_why(world, now):
+    item = published_item(world.dept_a_market, name="个体工商户秒批登记", **AUTO)
+    case = services.case_submit(
+        actor=world.users["citizen_owner"], item_id=item.pk, form=valid_form(scope="零售"), materials={}
+    )
+    case.refresh_from_db()
+    assert (case.state, case.accept_mode, case.decision) == (CaseState.CLOSED, AcceptMode.AUTO, Decision.APPROVE)
+    assert case.auto_decision["rule_name"] == "零售个体户"
+    assert case.auto_decision["outcome"] == "approve"
+    assert [c["holds"] for c in case.auto_decision["trace"][:2]] == [True, True]
+    assert _events(case) == ["submit", "auto_decide", "accept", "decide", "close"]
+    assert case.accepted_by is None and case.decided_by is None
+
+
+def test_auto_approval_falls_back_to_people_when_a_fact_is_missing(world, now):
+    item = published_item(world.dept_a_market, name="个体工商户秒批登记", **AUTO)
+    case = services.case_submit(
+        actor=world.users["citizen_owner"], item_id=item.pk, form=valid_form(scope="餐饮"), materials={}
+    )
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+    assert case.auto_decision["outcome"] == "manual"
+    assert "转人工审核" in case.auto_decision["reason"]
+    assert _events(case) == ["submit", "auto_decide"]
