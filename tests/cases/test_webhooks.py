@@ -137,3 +137,32 @@ def test_only_the_platform_admin_registers_subscriptions(world):
 def test_backoff_doubles_and_is_capped():
     assert [webhooks.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert webhooks.backoff(30) == dt.timedelta(hours=6)
+
+
+def test_the_command_registers_a_subscription_and_pushes(world, person_item, upload_for, receiver, now):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "cases",
+        "webhook-add",
+        "--name",
+        "审批系统",
+        "--department-uscc",
+        world.dept_a_market.uscc,
+        "--url",
+        receiver.url,
+        stdout=out,
+    )
+    assert "签名密钥" in out.getvalue()
+    services.case_submit(
+        actor=world.users["citizen_owner"],
+        item_id=person_item.pk,
+        form=valid_form(),
+        materials={"premises": [upload_for().pk]},
+    )
+    out = StringIO()
+    call_command("cases", "push", stdout=out)
+    assert out.getvalue().strip() == "新入队 1 条，本次送达 1 条"

@@ -57,7 +57,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def webhook_subscribe(*, actor: Any, name: str, department_id: int, url: str) -> tuple[WebhookSubscription, str]:
     """登记事件订阅 (platform admin). Returns the subscription and its secret, shown once. Events from now
     on are delivered (the cursor starts at the newest event)."""
-    if not user_can(actor, Action.OIDC_CLIENT_MANAGE):
+    if actor is not None and not user_can(actor, Action.OIDC_CLIENT_MANAGE):  # None: the platform's own command
         raise permission_denied("只有政务服务管理机构可以登记部门系统的事件订阅")
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
@@ -102,7 +102,10 @@ def webhooks_enqueue() -> int:
                 .values_list("pk", flat=True)[:BATCH]
             )
             newest = (
-                CaseEvent.objects.filter(pk__gt=subscription.cursor).order_by("-pk").values_list("pk", flat=True).first()
+                CaseEvent.objects.filter(pk__gt=subscription.cursor)
+                .order_by("-pk")
+                .values_list("pk", flat=True)
+                .first()
             )
             if events:
                 WebhookDelivery.objects.bulk_create(
@@ -179,7 +182,9 @@ def webhooks_deliver(*, limit: int = 100) -> int:
             delivered += 1
         elif delivery.attempts >= MAX_ATTEMPTS:
             delivery.state = WebhookDelivery.State.FAILED
-            logger.warning("事件 %s 推送至 %s 失败 %s 次，已放弃", delivery.event_id, subscription.name, delivery.attempts)
+            logger.warning(
+                "事件 %s 推送至 %s 失败 %s 次，已放弃", delivery.event_id, subscription.name, delivery.attempts
+            )
         else:
             delivery.next_attempt_at = now + backoff(delivery.attempts)
         delivery.save(
