@@ -8,6 +8,7 @@ from yiwang.accounts.api import router as accounts_router
 from yiwang.api import problems
 from yiwang.api.auth import AUTH
 from yiwang.audit.api import router as audit_router
+from yiwang.cases.api import router as cases_router
 from yiwang.catalog.api import router as catalog_router
 from yiwang.files.api import router as files_router
 from yiwang.regions.api import router as regions_router
@@ -27,3 +28,4 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/files", files_router)
+api.add_router("/cases", cases_router)

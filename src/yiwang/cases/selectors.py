@@ -16,7 +16,7 @@ from django.utils import timezone
 from yiwang.accounts.permissions import Action, scopes_for
 from yiwang.accounts.selectors import enterprises_for_user
 from yiwang.cases.choices import CaseState, CheckState, Light, StepState
-from yiwang.cases.models import Case, CaseEvent, CaseStep, CommitmentCheck
+from yiwang.cases.models import ApplicationDraft, Case, CaseEvent, CaseStep, CommitmentCheck
 from yiwang.core import clock
 from yiwang.core.errors import not_found
 
@@ -63,7 +63,11 @@ def case_list_for_staff(*, user: Any, action: str = Action.CASE_VIEW) -> QuerySe
 
 
 def case_list_for_applicant(*, user: Any) -> QuerySet[Case]:
-    return Case.objects.filter(applicant_case_q(user)).select_related("department", "version").order_by("-submitted_at")
+    return (
+        Case.objects.filter(applicant_case_q(user))
+        .select_related("department", "version")
+        .order_by("-submitted_at", "-id")  # the id breaks ties, so pages never repeat or skip a case
+    )
 
 
 def case_get_for_user(*, user: Any, case_id: int) -> Case:
@@ -193,3 +197,10 @@ def event_feed(*, user: Any, after: int = 0, limit: int = 100) -> QuerySet[CaseE
         .select_related("case")
         .order_by("pk")[: max(1, min(limit, 500))]
     )
+
+
+def draft_get(*, user: Any, item_id: int, identity: str) -> ApplicationDraft | None:
+    """The signed-in applicant's draft of ``item_id`` under ``identity`` (only ever his own)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return ApplicationDraft.objects.filter(owner_id=user.pk, item_id=item_id, identity=identity).first()

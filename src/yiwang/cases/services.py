@@ -475,7 +475,7 @@ def case_submit(
         if existing is None:
             raise
         return _idempotent_replay(existing, payload)
-    if for_principal:
+    if for_principal and person is not None:
         authorisation = agent_authorisation_use(
             actor=actor, principal=person, item_code=item.code, act="case.submit", target=case
         )
@@ -490,6 +490,10 @@ def case_submit(
         _set_delivery(case, method=DeliveryMethod.PICKUP, window_id=window.pk, address="")
         case.save(update_fields=["delivery_method", "pickup_window", "pickup_code", "address_cipher"])
     _save(case)
+    if channel == Channel.ONLINE:
+        # The application is in: its draft (on any device) is done with.
+        identity = draft_identity(enterprise_id=enterprise_id, principal_id=principal_id)
+        ApplicationDraft.objects.filter(owner=actor, item=item, identity=identity).delete()
     if version.auto_approval and content.get("auto_rules"):
         _auto_decide(case, cleaned_form, content, person, enterprise)
     return case

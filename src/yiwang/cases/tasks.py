@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 from django.db import transaction
@@ -44,7 +45,9 @@ def deferred_reminders_send(*, on: dt.date | None = None) -> int:
             case.deferred_reminded_on = on
             case.save(update_fields=["deferred_reminded_on"])
             person = case.applicant_person
-            phone = phone_of(person) if person is not None else ""
+            if person is None:
+                continue
+            phone = phone_of(person)
             if not phone:
                 continue
             template = OVERDUE if case.deferred_due < on else REMINDER
@@ -54,7 +57,7 @@ def deferred_reminders_send(*, on: dt.date | None = None) -> int:
                 params={"name": person.name, "number": case.number, "due": f"{case.deferred_due:%Y年%m月%d日}"},
                 secret=frozenset(),
             )
-            transaction.on_commit(lambda message=message: _send(message))
+            transaction.on_commit(functools.partial(_send, message))
             sent += 1
     return sent
 

@@ -35,7 +35,7 @@ from yiwang.regions.models import Department
 
 logger = logging.getLogger(__name__)
 
-SECRET_CONTEXT = "cases.WebhookSubscription.secret"
+SECRET_CONTEXT = "cases.WebhookSubscription.secret"  # noqa: S105 — an encryption context label, not a secret
 MAX_ATTEMPTS = 10
 BACKOFF_FIRST = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(hours=6)
