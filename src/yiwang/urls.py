@@ -12,6 +12,7 @@ from yiwang.portal import views as portal_views
 urlpatterns = [
     path("", include("yiwang.portal.urls")),
     path("guide/", include("yiwang.catalog.urls")),
+    path("", include("yiwang.cases.urls_portal")),  # /apply/, /my/cases/, /progress/ (citizens' cases)
     path("accounts/", include("yiwang.accounts.urls")),
     path("accounts/", include("yiwang.accounts.identity_urls")),  # registration, enterprises, 授权, 办事身份
     path("dev/sms/", accounts_identity_views.dev_sms_inbox, name="dev_sms"),  # 404 unless DEBUG

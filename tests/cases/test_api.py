@@ -225,9 +225,7 @@ def test_reusing_an_idempotency_key_for_another_application_is_409_on_the_header
     post(citizen, f"{API}", body, **{"Idempotency-Key": "k-7"})
     number = Case.objects.get().number
 
-    response = post(
-        citizen, f"{API}", {**body, "form": valid_form(shop_name="乙记")}, **{"Idempotency-Key": "k-7"}
-    )
+    response = post(citizen, f"{API}", {**body, "form": valid_form(shop_name="乙记")}, **{"Idempotency-Key": "k-7"})
 
     message = f"该幂等键已用于另一份申请（办件编号 {number}），请换一个幂等键"
     assert response.status_code == 409
@@ -361,7 +359,7 @@ def test_enterprise_applies_through_its_representative_only(world: World, upload
         legal_representative=world.persons["owner"],
         region=world.county_a,
     )
-    body = {"item_id": item.pk, "form": valid_form(), "enterprise_id": enterprise.pk}
+    body = {"item_id": item.pk, "form": valid_form(), "enterprise_id": enterprise.pk, "commitment_signed": True}
 
     stranger = post(login(world.users["citizen_other"]), f"{API}", body)
     assert stranger.status_code == 403
@@ -878,9 +876,7 @@ def test_step_assign_and_return(world: World, person_item: ServiceItem, upload_f
     approver = login(world.users["approver_a"])
     final = open_step(case)
 
-    assigned = post(
-        approver, f"{API}/{case.pk}/steps/{final.pk}/assign", {"assignee_id": world.users["approver_a"].pk}
-    )
+    assigned = post(approver, f"{API}/{case.pk}/steps/{final.pk}/assign", {"assignee_id": world.users["approver_a"].pk})
     assert assigned.status_code == 200
     assert assigned.json() == {
         "id": final.pk,
@@ -909,9 +905,7 @@ def test_step_assign_and_return(world: World, person_item: ServiceItem, upload_f
     assert clerk_as_assignee.status_code == 422
     assert problem_of(clerk_as_assignee)["errors"][0]["field"] == "body.assignee_id"
 
-    to_first = post(
-        approver, f"{API}/{case.pk}/steps/{final.pk}/return", {"to_position": 0, "reason": "重新审核"}
-    )
+    to_first = post(approver, f"{API}/{case.pk}/steps/{final.pk}/return", {"to_position": 0, "reason": "重新审核"})
     assert to_first.status_code == 422
     assert problem_of(to_first)["errors"] == [
         {"field": "body.to_position", "code": "validation_error", "message": "只能退回到本环节之前的审批环节"}
@@ -1003,9 +997,7 @@ def test_special_procedure_extension_and_supervision(world: World, person_item: 
     assert citizen_view["urges"] == []
     assert "urge" not in [e["action"] for e in citizen_view["events"]]  # internal supervision
 
-    responded = post(
-        approver, f"{API}/{case.pk}/urges/{urge['id']}/respond", {"response": "专家评审耗时，今日办结"}
-    )
+    responded = post(approver, f"{API}/{case.pk}/urges/{urge['id']}/respond", {"response": "专家评审耗时，今日办结"})
     assert responded.status_code == 200
     assert (responded.json()["response"], responded.json()["responded_by_name"]) == (
         "专家评审耗时，今日办结",
@@ -1275,9 +1267,7 @@ def test_sync_list_of_changed_cases(world: World, person_item: ServiceItem, uplo
     }
     moment.day(2026, 3, 4)
     services.case_accept(actor=world.users["clerk_a"], case_id=old.pk)  # old changes after new
-    ids = [
-        row["id"] for row in system.get(f"{API}", {"updated_after": "2026-03-02T12:00:00+08:00"}).json()["items"]
-    ]
+    ids = [row["id"] for row in system.get(f"{API}", {"updated_after": "2026-03-02T12:00:00+08:00"}).json()["items"]]
     assert ids == [new.pk, old.pk]
     assert system.get(f"{API}").json()["count"] == 2
 

@@ -233,7 +233,7 @@ def test_drafts(world: World, person_item: ServiceItem):
 
 
 def test_submit_online(world: World, person_item: ServiceItem):
-    body = {"item_id": person_item.pk, "form": valid_form()}
+    body = {"item_id": person_item.pk, "form": valid_form(), "commitment_signed": True}
     check(
         world,
         lambda c: post(c, f"{API}", body),
@@ -389,9 +389,7 @@ def test_decide(world: World, person_item: ServiceItem, upload_for):
 def test_special_procedure_start_and_end(world: World, person_item: ServiceItem, upload_for):
     case = accepted_case(world, person_item, upload_for)
     body = {"name": "专家评审", "reason": "技术复杂", "planned_days": 5}
-    started = check(
-        world, lambda c: post(c, f"{API}/{case.pk}/special-procedures", body), handler(201), case=case
-    )
+    started = check(world, lambda c: post(c, f"{API}/{case.pk}/special-procedures", body), handler(201), case=case)
     url = f"{API}/{case.pk}/special-procedures/{started['approver_a'].json()['id']}/end"
     check(world, lambda c: post(c, url, {"result": "评审通过"}), handler(), case=case)
 

@@ -367,3 +367,23 @@ def test_auto_approval_falls_back_to_people_when_a_fact_is_missing(world, now):
     assert case.auto_decision["outcome"] == "manual"
     assert "转人工审核" in case.auto_decision["reason"]
     assert _events(case) == ["submit", "auto_decide"]
+
+
+def test_an_online_commitment_without_the_materials_needs_the_signature_and_records_it(world, person_item, now):
+    citizen = world.users["citizen_owner"]
+    with pytest.raises(DomainError) as exc:
+        services.case_submit(actor=citizen, item_id=person_item.pk, form=valid_form(), materials={})
+    assert exc.value.field == "commitment_signed"
+    assert not Case.objects.exists()
+    case = services.case_submit(
+        actor=citizen, item_id=person_item.pk, form=valid_form(), materials={}, commitment_signed=True
+    )
+    assert case.commitment_signed is True
+    services.case_accept(actor=world.users["clerk_a"], case_id=case.pk, mode=AcceptMode.COMMITMENT)
+    case.refresh_from_db()
+    assert case.accept_mode == AcceptMode.COMMITMENT
+    assert set(case.materials.values_list("code", "status")) == {
+        ("id_card", MaterialStatus.EXEMPT),
+        ("premises", MaterialStatus.COMMITTED),
+        ("photo", MaterialStatus.COMMITTED),
+    }

@@ -311,6 +311,7 @@ def case_submit(
             delivery_method=delivery.method if delivery else "",
             pickup_window_id=delivery.pickup_window_id if delivery else None,
             address=delivery.address if delivery else "",
+            commitment_signed=payload.commitment_signed,
         )
     except DomainError as exc:
         if any(e.field == "idempotency_key" for e in exc.errors):

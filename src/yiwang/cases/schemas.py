@@ -56,6 +56,7 @@ class SubmitIn(Schema):
         "online", description="online 网上申请（群众账号）/ api 部门系统推送（有受理权限的工作人员或令牌）"
     )
     delivery: DeliveryIn | None = Field(None, description="出件方式；不填则决定后电子送达")
+    commitment_signed: bool = Field(False, description="申请人已阅读并签署告知承诺书（告知承诺事项缺少必要材料时必须）")
 
 
 class SupplementIn(Schema):

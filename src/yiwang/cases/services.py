@@ -22,7 +22,7 @@ from django.utils import timezone
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import LegalPerson, NaturalPerson
 from yiwang.accounts.permissions import Action, department_q, scopes_for
-from yiwang.accounts.selectors import agent_grant_active
+from yiwang.accounts.selectors import agent_grant_active, person_list_for_user
 from yiwang.accounts.services import agent_authorisation_use
 from yiwang.audit.services import record
 from yiwang.cases import deadlines, notify
@@ -345,9 +345,12 @@ def _applicant(
     in_scope = Department.objects.filter(department_q(actor, Action.CASE_ACCEPT), pk=item.department_id).exists()
     if not in_scope:
         raise permission_denied("该事项的实施部门不在您的受理区划内")
-    person = NaturalPerson.objects.filter(pk=person_id).first() if person_id is not None else None
+    # Only a person the clerk (or the department system's account) may see: found by ID number or registered
+    # by him — never an id guessed from outside.
+    visible = person_list_for_user(user=actor)
+    person = visible.filter(pk=person_id).first() if person_id is not None else None
     if person_id is not None and person is None:
-        raise DomainError(ErrorCode.VALIDATION, "申请人不存在，请先登记", field="person_id")
+        raise DomainError(ErrorCode.VALIDATION, "申请人不存在或不在您的查看范围内，请先查找或登记", field="person_id")
     if person is None and enterprise is None:
         raise DomainError(ErrorCode.VALIDATION, "请先查找或登记申请人", field="person_id")
     return person, enterprise, False
@@ -370,6 +373,7 @@ def case_submit(
     delivery_method: str = "",
     pickup_window_id: int | None = None,
     address: str = "",
+    commitment_signed: bool = False,
 ) -> Case:
     """提交申请 (online, at a window, or from a department system): one case, one number, one event.
 
@@ -390,6 +394,7 @@ def case_submit(
         principal=principal_id,
         person=person_id,
         paper=paper,
+        commitment=bool(commitment_signed),
     )
     if key:
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
@@ -430,6 +435,14 @@ def case_submit(
         and m["code"] not in uploads
         and m["code"] not in paper_counts
     ]
+    if content.get("commitment") and missing_required and channel == Channel.ONLINE and not commitment_signed:
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            "请上传必要材料，或签署告知承诺书后以承诺方式办理：" + "、".join(missing_required),
+            field="commitment_signed",
+        )
+    if commitment_signed and not content.get("commitment"):
+        raise DomainError(ErrorCode.VALIDATION, "该事项不适用告知承诺", field="commitment_signed")
     if channel == Channel.ONLINE and missing_required and not content.get("commitment"):
         raise DomainError(
             ErrorCode.VALIDATION,
@@ -465,6 +478,7 @@ def case_submit(
         submitted_at=now,
         window=window,
         warning_days=int(content.get("warning_days", 1)),
+        commitment_signed=bool(commitment_signed),
     )
     try:
         with transaction.atomic():
@@ -793,7 +807,7 @@ def case_accept(
     if mode == AcceptMode.COMMITMENT:
         if not version.commitment:
             raise DomainError(ErrorCode.VALIDATION, "该事项不适用告知承诺", field="mode")
-        if not commitment_signed:
+        if not (commitment_signed or case.commitment_signed):
             raise DomainError(ErrorCode.VALIDATION, "告知承诺须由申请人签署承诺书", field="commitment_signed")
         case.commitment_signed = True
     if paper:
