@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto  # pytest-xdist: one worker per CPU (each with its own test database)
 # Development runs with DEBUG on (dev-only keys); see .env.example for production settings.
 DEV_ENV := DEBUG=1
 # The lint gates need settings that load, nothing more.

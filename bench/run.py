@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+# The database the caller chose, if any (without one, the cases benchmarks pick their own databases).
+os.environ.setdefault("YIWANG_BENCH_GIVEN_DATABASE_URL", os.environ.get("DATABASE_URL", ""))
 import yiwang.testing.pytest_plugin  # noqa: F401 — sets a production-like environment
 
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='yiwang-bench-')}/bench.sqlite3")
@@ -159,5 +161,18 @@ def main() -> None:
     workdays_bench.run(pairs=100_000, loop_pairs=2_000)
 
 
+def cases_benchmarks() -> None:
+    """The cases benchmarks (issue 5), each in its own process: they start servers and databases of their own
+    (lifecycle: SQLite then PostgreSQL; submit_http: a server; lights: 1,000,000 cases on PostgreSQL)."""
+    import subprocess
+
+    given = os.environ["YIWANG_BENCH_GIVEN_DATABASE_URL"]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | ({"DATABASE_URL": given} if given else {})
+    for script in ("lifecycle.py", "submit_http.py", "lights.py"):
+        print(flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).resolve().parent / script)], env=env, check=True)
+
+
 if __name__ == "__main__":
     main()
+    cases_benchmarks()

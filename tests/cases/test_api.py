@@ -5,6 +5,7 @@ fixed query counts on the list endpoints. The role matrix is in ``test_api_roles
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from yiwang.cases.models import ApplicationDraft, Case, CaseEvent, CaseStep
 from yiwang.catalog.models import ServiceItem
 from yiwang.core import clock
 from yiwang.core.identifiers import make_id_number
+from yiwang.files.services import upload_create
 from yiwang.testing.cases import published_item, valid_form
 from yiwang.testing.world import World
 
@@ -1295,19 +1297,20 @@ def test_list_endpoints_run_a_fixed_number_of_queries(
 ):
     _cases(world, person_item, upload_for, n)
     citizen, clerk, supervisor = (login(world.users[u]) for u in ("citizen_owner", "clerk_a", "supervisor"))
-    # Each request also reads the session and the user (2), and staff their OTP device and scopes (2).
+    # Each request also reads the session and the user (2), and staff their OTP device and scopes (2) and the
+    # departments their scopes reach (1).
     with django_assert_num_queries(4):  # session, user, count, page
         assert citizen.get(f"{API}/mine", {"page_size": 100}).json()["count"] == n
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert clerk.get(f"{API}/queues/to_accept").json()["count"] == (n + 1) // 2
-    with django_assert_max_num_queries(4 + 10):  # at most one count per queue (none for a queue out of scope)
+    with django_assert_max_num_queries(5 + 10):  # at most one count per queue (none for a queue out of scope)
         clerk.get(f"{API}/queues")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert clerk.get(f"{API}").json()["count"] == n
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         events = clerk.get(f"{API}/events", {"limit": 500}).json()["events"]
     assert len(events) == n + n // 2 + n  # submit and delivery for each, accept for every second one
-    with django_assert_num_queries(6):  # counts grouped by department and light, then the names
+    with django_assert_num_queries(7):  # counts grouped by department and light, then the names
         supervisor.get(f"{API}/stats/lights", {"by_department": True})
 
 
@@ -1327,5 +1330,32 @@ def test_case_detail_runs_a_fixed_number_of_queries(
     clerk = login(world.users["clerk_a"])
     # session, user, OTP device, scopes, the case, applicant side?, audit row, then one query each for steps,
     # materials, their uploads, notices, events, special procedures, urges and the commitment check.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         assert clerk.get(f"{API}/{case.pk}").status_code == 200
+
+
+def test_a_department_system_submits_with_a_bearer_token_under_real_csrf_checks(world: World, person_item, upload_for):
+    """Browsers' CSRF protection must not block machine clients: the bearer token is tried first."""
+    from django.test import Client
+
+    from yiwang.accounts.services import api_token_create
+
+    clerk = world.users["clerk_a"]
+    _token, secret = api_token_create(actor=None, user=clerk, name="部门审批系统")
+    client = Client(enforce_csrf_checks=True)
+    scan = upload_create(actor=clerk, name="场所证明.pdf", data=b"%PDF-1.4\n% scan\n%%EOF\n")
+    body = {
+        "item_id": person_item.pk,
+        "form": valid_form(),
+        "channel": "api",
+        "person_id": world.persons["owner"].pk,
+        "materials": {"premises": [scan.pk]},
+    }
+    response = client.post(
+        API, data=json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+    assert response.status_code == 201, response.content
+    assert Case.objects.get().channel == "api"
+    anonymous = Client(enforce_csrf_checks=True).post(API, data=json.dumps(body), content_type="application/json")
+    assert anonymous.status_code == 403  # no token, no session: the CSRF check of the session path refuses
+    assert Case.objects.count() == 1

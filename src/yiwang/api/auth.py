@@ -38,4 +38,6 @@ class SessionAuth(NinjaSessionAuth):
 
 session_auth = SessionAuth(csrf=True)
 bearer_auth = BearerToken()
-AUTH = [session_auth, bearer_auth]
+# Bearer first: a department system sends no session and no CSRF token, and ninja would stop at the
+# session check's CSRF failure (403) before trying the bearer token. A browser sends no Authorization header.
+AUTH = [bearer_auth, session_auth]

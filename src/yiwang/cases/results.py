@@ -32,6 +32,8 @@ def unregister_result_issuer(issuer: ResultIssuer) -> None:
 def case_results_issue(case_id: int) -> None:
     """Call every registered issuer for the approved case ``case_id``. A failing issuer is logged and does
     not stop the others; the case keeps its decision (issuers retry on their own)."""
+    if not _issuers:
+        return  # nothing registered (no licences app yet): no query at all
     case = Case.objects.select_related("version", "department").filter(pk=case_id, decision="approve").first()
     if case is None:
         return

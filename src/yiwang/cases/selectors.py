@@ -32,19 +32,47 @@ def _none() -> Q:
 
 def staff_case_q(user: Any, action: str) -> Q:
     """Cases of departments inside one of ``user``'s scopes for ``action``; a department-scoped grant also
-    reaches cases where one of its steps is handled by that department (联办)."""
-    q = _none()
-    step_q = _none()
-    for scope in scopes_for(user, action):
-        part = Q(department__region__path__startswith=scope.region_path)
-        if scope.department_id is None:
-            q |= part
-        else:
-            q |= part & Q(department_id=scope.department_id)
-            step_q |= Q(department_id=scope.department_id)
-    if step_q != _none():
-        q |= Q(Exists(CaseStep.objects.filter(step_q, case_id=OuterRef("pk"))))
+    reaches cases where one of its steps is handled by that department (联办).
+
+    The departments of a region subtree are looked up first and the cases filtered by ``department_id IN
+    (…)``: PostgreSQL misjudges a join on the region path and picks a poor plan over millions of cases
+    (``bench/lights.py``), while a list of a few hundred ids uses the partial indexes directly.
+    """
+    department_ids, step_ids = _scope_departments(user, action)
+    if not department_ids:
+        return _none()
+    q = Q(department_id__in=department_ids)
+    if step_ids:
+        q |= Q(Exists(CaseStep.objects.filter(department_id__in=step_ids, case_id=OuterRef("pk"))))
     return q
+
+
+def _scope_departments(user: Any, action: str) -> tuple[list[int], list[int]]:
+    """(departments whose cases ``user`` reaches for ``action``, departments of his department-scoped
+    grants). One query per request for all actions: the departments under any of his grants, with their
+    region paths, cached on the user object like ``scopes_for``."""
+    from yiwang.regions.models import Department
+
+    scopes = scopes_for(user, action)
+    if not scopes:
+        return [], []
+    rows: list[tuple[int, str]] | None = getattr(user, "_yiwang_scope_departments", None)
+    if rows is None:
+        q = _none()
+        for scope in scopes_for(user, "*"):
+            part = Q(region__path__startswith=scope.region_path)
+            q |= part if scope.department_id is None else part & Q(pk=scope.department_id)
+        rows = list(Department.objects.filter(q).values_list("pk", "region__path"))
+        user._yiwang_scope_departments = rows
+    reached: set[int] = set()
+    scoped: set[int] = set()
+    for scope in scopes:
+        for pk, path in rows:
+            if path.startswith(scope.region_path) and scope.department_id in (None, pk):
+                reached.add(pk)
+                if scope.department_id is not None:
+                    scoped.add(pk)
+    return sorted(reached), sorted(scoped)
 
 
 def applicant_case_q(user: Any) -> Q:

@@ -1150,6 +1150,10 @@ def case_step_return(*, actor: Any, case_id: int, step_id: int, to_position: int
 def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
     now = _now()
     content = _content(case)
+    # A special procedure that did not pause the clock (现场核查…) ends with the decision.
+    case.special_procedures.filter(ended_at__isnull=True).update(
+        ended_at=now, ended_on=timezone.localdate(now), result="随决定结束"
+    )
     case.steps.filter(state=StepState.OPEN).update(
         state=StepState.DONE,
         finished_at=now,
@@ -1578,6 +1582,7 @@ def case_urge_respond(*, actor: Any, case_id: int, urge_id: int, response: str) 
     """督办反馈 by the department handling the case."""
     case = _lock(case_id)
     _current_step_handler(actor, case)
+    _require_state(case, [CaseState.HANDLING, CaseState.DECIDED, CaseState.CLOSED], "反馈督办")
     urge = Urge.objects.select_for_update().filter(pk=urge_id, case=case).first()
     if urge is None:
         raise not_found("督办")
