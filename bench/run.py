@@ -9,6 +9,11 @@ run on the same database, so machines of different speed still compare.
 5. Person page render with the audit write vs the same query without it.
 6. Due dates by ``add_workdays`` (working-day index) vs a day-by-day loop over ``chinese_calendar.is_workday``
    (``bench/workdays.py``; the loop on a 2,000-pair sample).
+7. Case life cycle through the services vs SpiffWorkflow (same three user tasks, state serialised to the same
+   database) and vs a floor of the same SQL through the raw cursor (``bench/lifecycle.py``).
+8. The submit endpoint under 32 concurrent clients vs a bare Django view on the same server
+   (``bench/submit_http.py``): requests/s ratio, p50 and p99.
+9. Lights over 1,000,000 open cases on PostgreSQL: counts by light and department (``bench/lights.py``).
 
 Set DATABASE_URL to measure PostgreSQL (``python tools/with_postgres.py python bench/run.py``).
 """
