@@ -43,7 +43,8 @@ def staff_case_q(user: Any, action: str) -> Q:
         return _none()
     q = Q(department_id__in=department_ids)
     if step_ids:
-        q |= Q(Exists(CaseStep.objects.filter(department_id__in=step_ids, case_id=OuterRef("pk"))))
+        # Not correlated (no OuterRef): PostgreSQL hashes the step cases once instead of probing per case.
+        q |= Q(pk__in=CaseStep.objects.filter(department_id__in=step_ids).values("case_id"))
     return q
 
 
