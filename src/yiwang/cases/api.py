@@ -39,7 +39,6 @@ from yiwang.cases.choices import (
     EventAction,
     Light,
     MaterialStatus,
-    NoticeKind,
     StepState,
 )
 from yiwang.cases.deadlines import light_of
@@ -54,6 +53,7 @@ from yiwang.cases.models import (
     SpecialProcedure,
     Urge,
 )
+from yiwang.cases.notices import notice_pdf
 from yiwang.cases.schemas import (
     AcceptIn,
     CaseDetailOut,
@@ -99,7 +99,6 @@ from yiwang.cases.schemas import (
 from yiwang.catalog.choices import SpecialProcedureType
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied, status_title
 from yiwang.core.masking import mask_name
-from yiwang.core.pdf import render_notice
 from yiwang.regions.models import Department, Window
 
 router = Router(tags=["办件"])
@@ -774,26 +773,7 @@ def case_notice_pdf(request: HttpRequest, case_id: int, notice_id: int) -> HttpR
     notice = case.notices.filter(pk=notice_id).first()
     if notice is None:
         raise not_found("文书")
-    paragraphs = list(notice.paragraphs)
-    if paragraphs and paragraphs[0] == f"{case.applicant_name}：":
-        paragraphs = paragraphs[1:]  # the addressee line: render_notice prints it as 主送
-    items_title = {
-        NoticeKind.SUPPLEMENT: "需要补正的材料及问题：",
-        NoticeKind.ACCEPTANCE: "容缺后补的材料：",
-    }.get(NoticeKind(notice.kind), "")
-    consult = (case.version.content.get("contacts") or {}).get("consult", "")
-    footer = f"办件编号：{case.number}" + (f"　咨询电话：{consult}" if consult else "")
-    pdf = render_notice(
-        title=notice.get_kind_display(),
-        number=notice.number,
-        addressee=case.applicant_name,
-        paragraphs=paragraphs,
-        items=list(notice.items),
-        items_title=items_title if notice.items else "",
-        issuer=case.department.name,
-        issued_on=timezone.localdate(notice.issued_at),
-        footer=footer,
-    )
+    pdf = notice_pdf(case=case, notice=notice)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -57,12 +57,12 @@ from yiwang.cases.choices import (
     EventAction,
     Light,
     MaterialStatus,
-    NoticeKind,
     StepState,
 )
 from yiwang.cases.deadlines import light_of
 from yiwang.cases.form_data import form_display, form_from_post
-from yiwang.cases.models import ApplicationDraft, Case, CaseEvent, CaseMaterial, CaseNotice, CaseStep
+from yiwang.cases.models import ApplicationDraft, Case, CaseEvent, CaseMaterial, CaseStep
+from yiwang.cases.notices import notice_pdf
 from yiwang.catalog.choices import ItemState, Necessity
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core.errors import DomainError, ErrorCode, not_found
@@ -126,10 +126,6 @@ DELIVERY_ANCHORS = {
     "delivery_method": "#delivery-electronic",
     "pickup_window_id": "#pickup-window",
     "address": "#delivery-address",
-}
-NOTICE_ITEMS_TITLE = {
-    NoticeKind.SUPPLEMENT: "需要补正的材料及问题：",
-    NoticeKind.ACCEPTANCE: "容缺后补的材料：",
 }
 
 
@@ -1010,31 +1006,6 @@ def case_deferred(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect(_case_url(case))
 
 
-def notice_pdf(case: Case, notice: CaseNotice) -> bytes:
-    """A notice of a case as PDF, rendered from its stored columns (so it never differs from them)."""
-    from yiwang.core.pdf import render_notice
-
-    paragraphs = list(notice.paragraphs or [])
-    addressee = case.applicant_name
-    if paragraphs and paragraphs[0].strip() == f"{addressee}：":
-        paragraphs = paragraphs[1:]  # the services open with the addressee line; the PDF prints its own
-    contacts = case.version.content.get("contacts") or {}
-    footer = f"办件编号：{case.number}"
-    if contacts.get("consult"):
-        footer += f"　咨询电话：{contacts['consult']}"
-    return render_notice(
-        title=NoticeKind(notice.kind).label,
-        number=notice.number,
-        addressee=addressee,
-        paragraphs=paragraphs,
-        items=list(notice.items or []),
-        items_title=NOTICE_ITEMS_TITLE.get(NoticeKind(notice.kind), "告知事项："),
-        issuer=case.department.name,
-        issued_on=timezone.localdate(notice.issued_at),
-        footer=footer,
-    )
-
-
 @never_cache
 @require_GET
 @citizen_required
@@ -1046,7 +1017,7 @@ def case_notice_pdf(request: HttpRequest, case_id: int, notice_id: int) -> HttpR
             raise not_found("文书")
     except DomainError as exc:
         return _problem(request, exc)
-    response = HttpResponse(notice_pdf(case, notice), content_type="application/pdf")
+    response = HttpResponse(notice_pdf(case=case, notice=notice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{notice.number}.pdf"'
     return response
 

@@ -45,18 +45,17 @@ from yiwang.cases.choices import (
     DeliveryMethod,
     Light,
     MaterialStatus,
-    NoticeKind,
     StepState,
 )
 from yiwang.cases.form_data import form_display, form_from_post
-from yiwang.cases.models import Case, CaseMaterial, CaseNotice, CaseStep, CommitmentCheck
+from yiwang.cases.models import Case, CaseMaterial, CaseStep, CommitmentCheck
+from yiwang.cases.notices import notice_pdf
 from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
 from yiwang.catalog.models import ItemVersion
 from yiwang.catalog.selectors import published_versions
 from yiwang.core.errors import DomainError, ErrorCode, not_found
 from yiwang.core.forms import add_domain_error
 from yiwang.core.identifiers import validate_uscc
-from yiwang.core.pdf import render_notice
 from yiwang.files.models import Upload
 from yiwang.files.selectors import upload_open
 from yiwang.regions.models import Department, Region
@@ -94,10 +93,6 @@ STATUS_TAGS: dict[str, str] = {
     MaterialStatus.DEFERRED: "warn",
     MaterialStatus.COMMITTED: "warn",
     MaterialStatus.EXEMPT: "ok",
-}
-NOTICE_ITEMS_TITLE = {
-    NoticeKind.SUPPLEMENT: "需要补正的材料及问题：",
-    NoticeKind.ACCEPTANCE: "容缺后补材料：",
 }
 
 
@@ -815,27 +810,6 @@ def case_upload(request: HttpRequest, case_id: int, upload_id: int) -> HttpRespo
     return cast(HttpResponse, response)  # streamed; ``staff_required`` is typed for plain responses
 
 
-def notice_pdf(case: Case, notice: CaseNotice) -> bytes:
-    """The notice as PDF, from its stored columns (the first paragraph is the addressee line)."""
-    paragraphs = list(notice.paragraphs or [])
-    addressee = case.applicant_name
-    if paragraphs and paragraphs[0].rstrip().endswith(("：", ":")):
-        addressee = paragraphs.pop(0)
-    contacts = case.version.content.get("contacts") or {}
-    footer = f"咨询电话：{contacts['consult']}" if contacts.get("consult") else ""
-    return render_notice(
-        title=notice.get_kind_display(),
-        number=notice.number,
-        addressee=addressee,
-        paragraphs=paragraphs,
-        items=list(notice.items or []),
-        items_title=NOTICE_ITEMS_TITLE.get(NoticeKind(notice.kind), "告知事项：") if notice.items else "",
-        issuer=case.department.name,
-        issued_on=timezone.localdate(notice.issued_at),
-        footer=footer,
-    )
-
-
 @staff_required
 @require_GET
 def case_notice(request: HttpRequest, case_id: int, notice_id: int) -> HttpResponse:
@@ -847,7 +821,7 @@ def case_notice(request: HttpRequest, case_id: int, notice_id: int) -> HttpRespo
             raise not_found("文书")
     except DomainError as exc:
         return _problem(request, exc)
-    response = HttpResponse(notice_pdf(case, notice), content_type="application/pdf")
+    response = HttpResponse(notice_pdf(case=case, notice=notice), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, f"{notice.number}.pdf") or "inline"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
