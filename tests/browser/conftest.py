@@ -60,17 +60,35 @@ def page(browser):
     context.close()
 
 
+AXE_RUN = """async () => {
+    const r = await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+    return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
+}"""
+
+# What Chromium says when a navigation started by the previous click replaces the document under axe.
+_NAVIGATED_AWAY = ("Execution context was destroyed", "reading 'documentElement'", "axe is not defined")
+
+
 def axe_violations(page) -> list[dict]:
-    """Run axe-core on the current page (WCAG 2.0/2.1 A and AA rules plus best practices)."""
-    result = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {runOnly: {type: 'tag',
-                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-        }"""
-    )
-    return list(result)
+    """Run axe-core on the current page (WCAG 2.0/2.1 A and AA rules plus best practices).
+
+    A click on a link returns before the browser has swapped documents; axe started in that gap sees the
+    old document torn down. The run waits for the page to load and starts again on the new document then
+    (three attempts; a page that keeps navigating is an error, not a pass).
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            return list(page.evaluate(AXE_RUN))
+        except PlaywrightError as error:
+            if attempt == 2 or not any(sign in str(error) for sign in _NAVIGATED_AWAY):
+                raise
+            page.wait_for_timeout(200)
+    raise AssertionError("unreachable")
 
 
 def screenshot(page, name: str) -> Path:

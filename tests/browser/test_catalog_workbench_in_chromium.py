@@ -33,8 +33,10 @@ def _assert_accessible(page, name: str) -> None:
 def test_department_admin_edits_and_submits_then_platform_admin_publishes(live_server, page, browser, world, item):
     _login(page, live_server.url, "deptadmin_a")
     page.get_by_role("link", name="事项管理").click()
+    page.wait_for_url("**/workbench/catalog/**")
     _assert_accessible(page, "catalog-list")
-    page.get_by_role("link", name="食品经营许可（新办）").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="食品经营许可（新办）").click()
     _assert_accessible(page, "catalog-edit")
     screenshot(page, "catalog-edit")
     page.get_by_label("承诺办结时限").fill("4")
@@ -52,7 +54,8 @@ def test_department_admin_edits_and_submits_then_platform_admin_publishes(live_s
     try:
         _login(reviewer, live_server.url, "admin")
         reviewer.get_by_role("link", name="事项审核").click()
-        reviewer.get_by_role("link", name="食品经营许可").click()
+        with reviewer.expect_navigation():
+            reviewer.get_by_role("link", name="食品经营许可").click()
         _assert_accessible(reviewer, "catalog-review")
         reviewer.get_by_role("button", name="审核通过并发布").click()
         assert "已发布" in reviewer.content()

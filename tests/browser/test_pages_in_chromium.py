@@ -79,7 +79,8 @@ def test_clerk_finds_a_person_masked_and_reveals_with_purpose(live_server, page,
     page.get_by_role("button", name="登录").click()
     type_totp_code(page, _demo_device("clerk"))
     page.wait_for_url("**/workbench/")
-    page.get_by_role("link", name="查找申请人").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="查找申请人").click()
     _assert_accessible(page, "persons")
     zhang = PERSONS[0]  # 张三 of 兰山区, inside the demo clerk's scope
     id_number = make_id_number(zhang.county_code, zhang.birth, zhang.sequence)
