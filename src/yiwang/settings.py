@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "yiwang.workdays",
     "yiwang.files",
     "yiwang.cases",
+    "yiwang.licenses",
     "yiwang.api",
     "yiwang.portal",
     "yiwang.workbench",
@@ -257,6 +258,10 @@ STORAGES = {
 # Notices as PDF (yiwang.core.pdf): a TrueType .ttf/.ttc to embed ("path#index" for a face of a
 # collection), "builtin" for reportlab's STSong-Light (no file needed), empty to look for an installed one.
 YIWANG_PDF_FONT = env_str("YIWANG_PDF_FONT", "")
+# The address citizens reach the portal at: printed in the QR code of every e-licence (公共验证服务).
+YIWANG_PUBLIC_URL = env_str("YIWANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+YIWANG_SEAL_AUTHORITY_NAME = env_str("YIWANG_SEAL_AUTHORITY_NAME", "一网通办电子印章制发中心")
+YIWANG_SHOW_CODE_SECONDS = env_int("YIWANG_SHOW_CODE_SECONDS", 300)  # 一码亮证: 5 minutes
 # --- end files -----------------------------------------------------------------------------------------
 
 # --- i18n and time -------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("yiwang.portal.urls")),
     path("guide/", include("yiwang.catalog.urls")),
     path("", include("yiwang.cases.urls_portal")),  # /apply/, /my/cases/, /progress/ (citizens' cases)
+    path("verify/", include("yiwang.licenses.urls_verify")),  # 公共验证服务 (the QR on every licence)
+    path("", include("yiwang.licenses.urls_portal")),  # /my/licenses/ 我的证照, /licenses/shared/<token>/
     path("accounts/", include("yiwang.accounts.urls")),
     path("accounts/", include("yiwang.accounts.identity_urls")),  # registration, enterprises, 授权, 办事身份
     path("dev/sms/", accounts_identity_views.dev_sms_inbox, name="dev_sms"),  # 404 unless DEBUG

@@ -34,6 +34,10 @@ class Action(StrEnum):
     CASE_HANDLE = "case.handle"  # 后台审批: 审核、决定、退回、特别程序、承诺核查
     CASE_SUPERVISE = "case.supervise"  # 督办 (电子监察)
     CALENDAR_MANAGE = "calendar.manage"  # 维护工作日历
+    LICENSE_MANAGE = "license.manage"  # 颁发机构: 变更证照状态、更正、处理异议 (own department)
+    LICENSE_USE = "license.use"  # 用证: 亮证核验、说明事由后查询证照 (logged, the holder sees it)
+    SEAL_MANAGE = "seal.manage"  # 电子印章制发与吊销 (政务服务管理机构)
+    TRUST_MANAGE = "trust.manage"  # 维护跨地区互认信任列表
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -45,11 +49,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.PROXY_AUTHORISE,
             Action.CASE_VIEW,
             Action.CASE_ACCEPT,
+            Action.LICENSE_USE,
         }
     ),
     # Sees applicants only through the cases of his department.
-    StaffRole.APPROVER: frozenset({Action.CASE_VIEW, Action.CASE_HANDLE}),
-    StaffRole.DEPARTMENT_ADMIN: frozenset({Action.STAFF_MANAGE, Action.CATALOG_EDIT}),
+    StaffRole.APPROVER: frozenset({Action.CASE_VIEW, Action.CASE_HANDLE, Action.LICENSE_MANAGE, Action.LICENSE_USE}),
+    StaffRole.DEPARTMENT_ADMIN: frozenset({Action.STAFF_MANAGE, Action.CATALOG_EDIT, Action.LICENSE_MANAGE}),
     StaffRole.PLATFORM_ADMIN: frozenset(
         {
             Action.PERSON_VIEW,
@@ -63,6 +68,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.OIDC_CLIENT_MANAGE,
             Action.CALENDAR_MANAGE,
             Action.CASE_VIEW,
+            Action.SEAL_MANAGE,
+            Action.TRUST_MANAGE,
         }
     ),
     StaffRole.SUPERVISOR: frozenset({Action.PERSON_VIEW, Action.AUDIT_VIEW, Action.CASE_VIEW, Action.CASE_SUPERVISE}),

@@ -11,6 +11,7 @@ from yiwang.audit.api import router as audit_router
 from yiwang.cases.api import router as cases_router
 from yiwang.catalog.api import router as catalog_router
 from yiwang.files.api import router as files_router
+from yiwang.licenses.api import router as licenses_router
 from yiwang.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -29,3 +30,4 @@ api.add_router("/audit", audit_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/files", files_router)
 api.add_router("/cases", cases_router)
+api.add_router("/licenses", licenses_router)

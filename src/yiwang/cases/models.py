@@ -241,6 +241,7 @@ class CaseMaterial(models.Model):
     originals_received = models.PositiveSmallIntegerField("收取原件份数", default=0)
     copies_received = models.PositiveSmallIntegerField("收取复印件份数", default=0)
     problem = models.CharField("预审意见", max_length=300, blank=True)  # what is wrong, for the 补正 notice
+    exempt_note = models.CharField("免提交说明", max_length=300, blank=True)  # 免提交：已调用电子证照 …
     supplied_at = models.DateTimeField("提交时间", null=True, blank=True)
 
     class Meta:

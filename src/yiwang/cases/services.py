@@ -39,6 +39,7 @@ from yiwang.cases.choices import (
     NoticeKind,
     StepState,
 )
+from yiwang.cases.exemptions import Exemption, exemption_find
 from yiwang.cases.models import (
     ApplicationDraft,
     Case,
@@ -427,11 +428,18 @@ def case_submit(
     known = {m["code"] for m in content.get("materials") or []}
     uploads = _valid_uploads(actor, materials, known)
     paper_counts = _valid_paper(paper, known) if channel != Channel.ONLINE else {}
+    exemptions = {
+        m["code"]: found
+        for m in content.get("materials") or []
+        if m["code"] not in uploads
+        and m["code"] not in paper_counts
+        and (found := exemption_find(person=person, enterprise=enterprise, material=m)) is not None
+    }
     missing_required = [
         m["name"]
         for m in content.get("materials") or []
         if m.get("necessity") == Necessity.REQUIRED
-        and not (m.get("licence_type_code") or m.get("shared_data_code"))
+        and m["code"] not in exemptions
         and m["code"] not in uploads
         and m["code"] not in paper_counts
     ]
@@ -495,7 +503,10 @@ def case_submit(
         )
         case.authorisation = authorisation
         case.save(update_fields=["authorisation"])
-    _create_materials(case, content, uploads, paper_counts, now)
+    _create_materials(case, content, uploads, paper_counts, exemptions, now)
+    for exemption in exemptions.values():
+        if exemption.record is not None:
+            exemption.record(case, actor)  # 用证记录: the licence's holder sees this use
     _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now)
     if delivery_method:
         _set_delivery(case, method=delivery_method, window_id=pickup_window_id, address=address)
@@ -528,14 +539,15 @@ def _create_materials(
     content: Mapping[str, Any],
     uploads: dict[str, list[int]],
     paper: dict[str, tuple[int, int]],
+    exemptions: Mapping[str, Exemption],
     now: dt.datetime,
 ) -> None:
     rows = []
     for m in content.get("materials") or []:
         code = m["code"]
-        exempt = bool(m.get("licence_type_code") or m.get("shared_data_code"))
+        exemption = exemptions.get(code)
         given = code in uploads or code in paper
-        status = MaterialStatus.PROVIDED if given else (MaterialStatus.EXEMPT if exempt else MaterialStatus.ABSENT)
+        status = MaterialStatus.PROVIDED if given else (MaterialStatus.EXEMPT if exemption else MaterialStatus.ABSENT)
         originals, copies = paper.get(code, (0, 0))
         rows.append(
             CaseMaterial(
@@ -547,6 +559,7 @@ def _create_materials(
                 originals_received=originals,
                 copies_received=copies,
                 supplied_at=now if given else None,
+                exempt_note=exemption.note[:300] if exemption and not given else "",
             )
         )
     created = CaseMaterial.objects.bulk_create(rows)

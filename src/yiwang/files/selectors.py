@@ -42,10 +42,15 @@ def upload_open(upload: Upload) -> File:
 def upload_read(upload: Upload) -> bytes:
     """All the bytes, checked against the SHA-256 they were stored under (``BlobCorrupted`` if not): for
     code that feeds them into a decision or a signature. Bounded by ``YIWANG_UPLOAD_MAX_BYTES``."""
-    with upload_open(upload) as blob:
-        data = blob.read()
-    if hashlib.sha256(data).hexdigest() != upload.blob.sha256:
-        raise BlobCorrupted(f"文件 {upload.blob.sha256} 的内容与其哈希值不符")
+    return blob_read(upload.blob)
+
+
+def blob_read(blob: StoredFile) -> bytes:
+    """All the bytes of a stored blob, checked against its SHA-256 (``BlobCorrupted`` if they differ)."""
+    with storages[STORAGE].open(blob.path, "rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != blob.sha256:
+        raise BlobCorrupted(f"文件 {blob.sha256} 的内容与其哈希值不符")
     return data
 
 

@@ -135,6 +135,22 @@ def _store_blob(file: File, sha256: str) -> None:
         storage.delete(saved)
 
 
+def blob_put(data: bytes) -> StoredFile:
+    """Store a file the platform itself produced (a signed licence face): content-addressed like uploads,
+    typed by content, no size limit (the platform made it). Call inside the caller's transaction: the bytes
+    are written first, so a rolled-back row leaves at most an unreferenced blob, never a row without bytes."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    file = ContentFile(data)
+    file_type = sniffing.sniff(data[: sniffing.HEAD_BYTES], file)
+    if file_type is None:
+        raise ValueError("blob_put stores only the file types the platform knows")
+    _store_blob(file, sha256)
+    blob, _created = StoredFile.objects.get_or_create(
+        sha256=sha256, defaults={"size": len(data), "content_type": file_type}
+    )
+    return blob
+
+
 def upload_create(*, actor: Any, name: str, data: bytes | File) -> Upload:
     """Store a file handed in by ``actor`` (a signed-in user): checked for size (``YIWANG_UPLOAD_MAX_BYTES``)
     and type (PDF, JPEG, PNG, OFD by content), stored once per content, recorded as an ``Upload`` of theirs.

@@ -28,6 +28,13 @@ class Command(BaseCommand):
             catalog = catalog_demo_load()
             levels = "、".join(LEVEL_LABELS.get(level, str(level)) for level in catalog.levels)
             self.stdout.write(f"事项：已发布 {catalog.published} 项（{catalog.departments} 个部门，层级 {levels}）")
+            # Seals before cases: a demo case approved on load gets its licence.
+            from yiwang.licenses.demo import licenses_demo_load
+
+            licences = licenses_demo_load()
+            self.stdout.write(
+                f"电子证照：证照类型 {licences.types} 种，新制发电子印章 {licences.seals} 枚，演示证照 {licences.licenses} 张"
+            )
             from yiwang.cases.demo import cases_demo_load
 
             cases = cases_demo_load()
