@@ -293,6 +293,10 @@ LOGGING = {
         # DOT and oauthlib log request details (success URLs with the authorization code) at DEBUG: never emit.
         "oauth2_provider": {"level": "INFO"},
         "oauthlib": {"level": "WARNING"},
+        # pyHanko logs a traceback at WARNING for every untrusted signer: an everyday answer of the public
+        # verification service (公共验证), which reports it to the user; keep the logs for real errors.
+        "pyhanko.sign.validation": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
     },
 }
 
