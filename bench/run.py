@@ -14,6 +14,8 @@ run on the same database, so machines of different speed still compare.
 8. The submit endpoint under 32 concurrent clients vs a bare Django view on the same server
    (``bench/submit_http.py``): requests/s ratio, p50 and p99.
 9. Lights over 1,000,000 open cases on PostgreSQL: counts by light and department (``bench/lights.py``).
+10. Licences issued per second (render + PAdES + SM2 + store) vs pyHanko signing an already rendered face, and
+    public verifications per second (``bench/licenses.py``).
 
 Set DATABASE_URL to measure PostgreSQL (``python tools/with_postgres.py python bench/run.py``).
 """
@@ -173,7 +175,7 @@ def cases_benchmarks() -> None:
 
     given = os.environ["YIWANG_BENCH_GIVEN_DATABASE_URL"]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | ({"DATABASE_URL": given} if given else {})
-    for script in ("lifecycle.py", "submit_http.py", "lights.py"):
+    for script in ("lifecycle.py", "submit_http.py", "lights.py", "licenses.py"):
         print(flush=True)
         subprocess.run([sys.executable, str(Path(__file__).resolve().parent / script)], env=env, check=True)
 
