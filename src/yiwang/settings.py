@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "yiwang.files",
     "yiwang.cases",
     "yiwang.licenses",
+    "yiwang.evaluations",
+    "yiwang.hotline",
     "yiwang.api",
     "yiwang.portal",
     "yiwang.workbench",

@@ -15,11 +15,16 @@ urlpatterns = [
     path("", include("yiwang.cases.urls_portal")),  # /apply/, /my/cases/, /progress/ (citizens' cases)
     path("verify/", include("yiwang.licenses.urls_verify")),  # 公共验证服务 (the QR on every licence)
     path("", include("yiwang.licenses.urls_portal")),  # /my/licenses/ 我的证照, /licenses/shared/<token>/
+    path("", include("yiwang.evaluations.urls_portal")),  # 好差评: rating pages (一事一评, the hall tablet)
+    path("", include("yiwang.hotline.urls_portal")),  # 12345 诉求: the public form, 我的诉求
+    path("open311/v2/", include("yiwang.hotline.urls_open311")),  # Open311 GeoReport v2
     path("accounts/", include("yiwang.accounts.urls")),
     path("accounts/", include("yiwang.accounts.identity_urls")),  # registration, enterprises, 授权, 办事身份
     path("dev/sms/", accounts_identity_views.dev_sms_inbox, name="dev_sms"),  # 404 unless DEBUG
     path("workbench/catalog/import/", include("yiwang.catalog.import_urls")),
     path("workbench/oidc/", include("yiwang.oidc.urls")),
+    path("workbench/evaluations/", include("yiwang.evaluations.urls_workbench")),
+    path("workbench/hotline/", include("yiwang.hotline.urls_workbench")),
     path("workbench/", include("yiwang.workbench.urls")),
     path("files/", include("yiwang.files.urls")),  # downloads of one's own uploads
     path("home/", portal_views.after_login, name="home"),

@@ -38,6 +38,11 @@ class Action(StrEnum):
     LICENSE_USE = "license.use"  # 用证: 亮证核验、说明事由后查询证照 (logged, the holder sees it)
     SEAL_MANAGE = "seal.manage"  # 电子印章制发与吊销 (政务服务管理机构)
     TRUST_MANAGE = "trust.manage"  # 维护跨地区互认信任列表
+    EVALUATION_HANDLE = "evaluation.handle"  # 差评核实、整改、回访 (own department; window clerks for their hall)
+    EVALUATION_REVIEW = "evaluation.review"  # 差评申诉复核、统计与导出 (政务服务管理机构, 监察)
+    HOTLINE_TAKE = "hotline.take"  # 12345 受理登记、派单、回访 (话务员, 办不成事窗口)
+    HOTLINE_HANDLE = "hotline.handle"  # 承办单位办理、回复、申请延期、退回 (own department)
+    HOTLINE_SUPERVISE = "hotline.supervise"  # 督办、审批延期、季度分析 (政务服务管理机构, 监察)
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -50,11 +55,30 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CASE_VIEW,
             Action.CASE_ACCEPT,
             Action.LICENSE_USE,
+            Action.EVALUATION_HANDLE,
+            Action.HOTLINE_TAKE,  # the 办不成事 window is staffed from the comprehensive windows
         }
     ),
     # Sees applicants only through the cases of his department.
-    StaffRole.APPROVER: frozenset({Action.CASE_VIEW, Action.CASE_HANDLE, Action.LICENSE_MANAGE, Action.LICENSE_USE}),
-    StaffRole.DEPARTMENT_ADMIN: frozenset({Action.STAFF_MANAGE, Action.CATALOG_EDIT, Action.LICENSE_MANAGE}),
+    StaffRole.APPROVER: frozenset(
+        {
+            Action.CASE_VIEW,
+            Action.CASE_HANDLE,
+            Action.LICENSE_MANAGE,
+            Action.LICENSE_USE,
+            Action.EVALUATION_HANDLE,
+            Action.HOTLINE_HANDLE,
+        }
+    ),
+    StaffRole.DEPARTMENT_ADMIN: frozenset(
+        {
+            Action.STAFF_MANAGE,
+            Action.CATALOG_EDIT,
+            Action.LICENSE_MANAGE,
+            Action.EVALUATION_HANDLE,
+            Action.HOTLINE_HANDLE,
+        }
+    ),
     StaffRole.PLATFORM_ADMIN: frozenset(
         {
             Action.PERSON_VIEW,
@@ -70,10 +94,21 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CASE_VIEW,
             Action.SEAL_MANAGE,
             Action.TRUST_MANAGE,
+            Action.EVALUATION_REVIEW,
+            Action.HOTLINE_SUPERVISE,
         }
     ),
-    StaffRole.SUPERVISOR: frozenset({Action.PERSON_VIEW, Action.AUDIT_VIEW, Action.CASE_VIEW, Action.CASE_SUPERVISE}),
-    StaffRole.HOTLINE_AGENT: frozenset({Action.PERSON_VIEW}),
+    StaffRole.SUPERVISOR: frozenset(
+        {
+            Action.PERSON_VIEW,
+            Action.AUDIT_VIEW,
+            Action.CASE_VIEW,
+            Action.CASE_SUPERVISE,
+            Action.EVALUATION_REVIEW,
+            Action.HOTLINE_SUPERVISE,
+        }
+    ),
+    StaffRole.HOTLINE_AGENT: frozenset({Action.PERSON_VIEW, Action.HOTLINE_TAKE}),
 }
 
 # Roles whose grant covers every department of the region subtree (无差别受理, supervision, the hotline).

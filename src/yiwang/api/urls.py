@@ -10,7 +10,9 @@ from yiwang.api.auth import AUTH
 from yiwang.audit.api import router as audit_router
 from yiwang.cases.api import router as cases_router
 from yiwang.catalog.api import router as catalog_router
+from yiwang.evaluations.api import router as evaluations_router
 from yiwang.files.api import router as files_router
+from yiwang.hotline.api import router as hotline_router
 from yiwang.licenses.api import router as licenses_router
 from yiwang.regions.api import router as regions_router
 
@@ -31,3 +33,5 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/files", files_router)
 api.add_router("/cases", cases_router)
 api.add_router("/licenses", licenses_router)
+api.add_router("/evaluations", evaluations_router)
+api.add_router("/hotline", hotline_router)

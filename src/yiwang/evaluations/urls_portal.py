@@ -1,0 +1,4 @@
+"""Pages of evaluations (being built)."""
+
+app_name = "evaluations_portal"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of hotline (being built)."""
+
+app_name = "hotline_workbench"
+urlpatterns: list = []
