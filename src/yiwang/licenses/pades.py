@@ -12,13 +12,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
@@ -38,6 +41,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 # Room for the CMS object: two P-256 certificates and the signed attributes take ~2 KB; RSA-4096 chains
@@ -125,6 +129,20 @@ def signer_for(key_pem: bytes, certificate_pem: bytes, chain_pems: Iterable[byte
     return _signer_cached(bytes(key_pem), bytes(certificate_pem), tuple(bytes(pem) for pem in chain_pems))
 
 
+def _outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``function`` here, or in a worker thread when this thread already runs an asyncio loop.
+
+    pyHanko's synchronous API wraps coroutines in ``asyncio.run``, which refuses to start inside a running
+    loop (an ASGI server, or Playwright's sync API in tests); a worker thread has no loop of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def sign_pdf(
     pdf: bytes,
     signer: SealSigner,
@@ -134,6 +152,10 @@ def sign_pdf(
     field_name: str = "Seal",
 ) -> bytes:
     """``pdf`` with one more PAdES signature (an incremental update; the bytes before it are kept)."""
+    return _outside_event_loop(_sign, pdf, signer, reason=reason, location=location, field_name=field_name)
+
+
+def _sign(pdf: bytes, signer: SealSigner, *, reason: str, location: str, field_name: str) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -221,6 +243,10 @@ def verify_pdf(
     The result describes the first signature (on a licence face: the issuing seal's); every later signature
     must also be intact and valid. ``validation_time`` (default: now) is when the certificates must be valid.
     """
+    return _outside_event_loop(_verify, pdf, trust_roots_pem, validation_time)
+
+
+def _verify(pdf: bytes, trust_roots_pem: list[bytes], validation_time: dt.datetime | None) -> PdfVerification:
     try:
         reader = PdfFileReader(io.BytesIO(bytes(pdf)), strict=False)
         signatures = list(reader.embedded_signatures)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -336,7 +336,7 @@ def license_type_upsert(
     name: str,
     definer_name: str,
     holder_type: str,
-    face_fields: list[Mapping[str, str]],
+    face_fields: Sequence[Mapping[str, str]],
     validity_years: int | None,
     multiple_live: bool = False,
     actor: Any = None,
@@ -651,7 +651,10 @@ def license_correct(*, actor: Any, license_id: int, face: Mapping[str, Any], rea
     current = _issuer_license(actor, license_id)
     if current.status not in LIVE_STATUSES:
         raise DomainError(ErrorCode.INVALID_STATE, "只能更正有效或暂扣状态的证照")
-    merged = {**face_data(current), **{k: v for k, v in face.items()}}
+    before = face_data(current)
+    merged = {**before, **{k: v for k, v in face.items()}}
+    if _face_values(current.type, merged) == _face_values(current.type, before):
+        raise DomainError(ErrorCode.VALIDATION, "更正后的照面信息与现有证照相同，无须更正", field="face")
     new = license_issue(
         kind=current.type,
         issuer=current.issuer,
@@ -855,6 +858,8 @@ def dispute_resolve(
     if dispute is None:
         raise not_found("异议")
     _issuer_license(actor, dispute.license_id)  # permission: the issuing department
+    if dispute.state != DisputeState.OPEN:  # before correcting: a stale page must not issue a new version
+        raise DomainError(ErrorCode.INVALID_STATE, "该异议已处理")
     corrected = None
     if accept:
         if not face:
