@@ -264,6 +264,7 @@ YIWANG_PDF_FONT = env_str("YIWANG_PDF_FONT", "")
 YIWANG_PUBLIC_URL = env_str("YIWANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 YIWANG_SEAL_AUTHORITY_NAME = env_str("YIWANG_SEAL_AUTHORITY_NAME", "一网通办电子印章制发中心")
 YIWANG_SHOW_CODE_SECONDS = env_int("YIWANG_SHOW_CODE_SECONDS", 300)  # 一码亮证: 5 minutes
+YIWANG_HOTLINE_DUPLICATE_DAYS = env_int("YIWANG_HOTLINE_DUPLICATE_DAYS", 30)  # 12345 疑似重复: look back N days
 # --- end files -----------------------------------------------------------------------------------------
 
 # --- i18n and time -------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ def enqueue_seal_if_needed() -> bool:
 def _schedule(stop: threading.Event, interval: float) -> None:
     from yiwang.cases.tasks import deferred_reminders_send
     from yiwang.cases.webhooks import webhooks_run
+    from yiwang.hotline.tasks import hotline_tick
 
     while not stop.wait(interval):
         try:
@@ -54,6 +55,10 @@ def _schedule(stop: threading.Event, interval: float) -> None:
             deferred_reminders_send()  # 容缺提醒: at most once a day per case
         except Exception:
             logger.exception("could not send the 容缺 reminders")
+        try:
+            hotline_tick()  # 12345: 到期督办 of overdue tickets (once per ticket and due time)
+        except Exception:
+            logger.exception("could not supervise overdue hotline tickets")
         finally:
             close_old_connections()
 

@@ -40,6 +40,11 @@ class Command(BaseCommand):
             cases = cases_demo_load()
             states = "，".join(f"{label} {n}" for label, n in cases.by_state.items() if n)
             self.stdout.write(f"办件：{cases.cases} 件（{states}）")
+            from yiwang.hotline.demo import hotline_demo_load
+
+            tickets = hotline_demo_load()
+            ticket_states = "，".join(f"{label} {n}" for label, n in tickets.by_state.items() if n)
+            self.stdout.write(f"12345工单：{tickets.tickets} 件（{ticket_states}）")
         self.stdout.write("演示账号（均为虚构人员）：")
         for username, what, password in demo_accounts():
             self.stdout.write(f"  {username:<12} {password:<20} {what}")
