@@ -118,7 +118,6 @@ def _valid_purpose(purpose: str) -> str:
     return text
 
 
-@transaction.atomic
 def phone_of(person: NaturalPerson) -> str:
     """The person's phone number in clear, for sending him messages only: never shown on a page or in a
     response (staff see ``phone_masked``), so it is not a staff read of personal data."""
@@ -131,6 +130,7 @@ def person_id_number(person: NaturalPerson) -> str:
     return crypto.decrypt(person.id_number_cipher, context=ID_NUMBER_CONTEXT)
 
 
+@transaction.atomic
 def person_reveal_id_number(*, actor: Any, person_id: int, purpose: str) -> str:
     """查看完整身份证号: only staff in scope, only with a stated purpose, and always audit-logged."""
     text = _valid_purpose(purpose)

@@ -294,7 +294,6 @@ def case_submit(
 ) -> Any:
     user: Any = request.user
     key = idempotency_key.strip()
-    replay = bool(key) and Case.objects.filter(submitted_by=user, idempotency_key=key).exists()
     delivery = payload.delivery
     try:
         case = services.case_submit(
@@ -316,7 +315,8 @@ def case_submit(
         if any(e.field == "idempotency_key" for e in exc.errors):
             return _header_problem(request, exc)
         raise
-    return Status(200 if replay else 201, _submitted_out(case))
+    # The service marks a case it found by the key (a retried submission) instead of making one.
+    return Status(200 if getattr(case, "replayed", False) else 201, _submitted_out(case))
 
 
 # --- lists -----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ nothing else, so a case behaves the same whichever door it came through.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from yiwang.accounts.choices import UserKind
@@ -51,7 +53,7 @@ from yiwang.cases.models import (
     SpecialProcedure,
     Urge,
 )
-from yiwang.cases.selectors import applicant_case_q, staff_case_q, today
+from yiwang.cases.selectors import applicant_case_q, staff_may_case, today
 from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core import clock, crypto
@@ -95,17 +97,49 @@ def _actor_name(actor: Any) -> str:
     return (getattr(actor, "display_name", "") or actor.get_username())[:100]
 
 
+# Pinned item versions by (id, content hash, item id): ``content`` and ``content_hash`` never change after
+# insert (``ItemVersion``), so a transition need not load and parse the version's JSON again. The hash is in
+# the key because test databases (and a restored backup) reuse ids for other versions.
+_VERSIONS: dict[tuple[int, str, int], ItemVersion] = {}
+_VERSIONS_MAX = 512
+
+
+def _pinned_version(version_id: int, content_hash: str, item_id: int, effective_until: dt.date | None) -> ItemVersion:
+    """A private copy of the pinned version (the content dict is shared and read only)."""
+    key = (version_id, content_hash, item_id)
+    cached = _VERSIONS.get(key)
+    if cached is None:
+        cached = ItemVersion.objects.get(pk=version_id)
+        if len(_VERSIONS) >= _VERSIONS_MAX:
+            _VERSIONS.clear()
+        _VERSIONS[key] = cached
+    version = copy.copy(cached)
+    version.effective_until = effective_until  # the one column that changes once (superseded, cancelled)
+    return version
+
+
 def _lock(case_id: int) -> Case:
     """The case row, locked until the transaction ends: concurrent transitions on one case queue here,
-    and the second one sees the state the first one left (so exactly one of two equal actions wins)."""
-    case = (
+    and the second one sees the state the first one left (so exactly one of two equal actions wins).
+
+    Only the case row is read (with its version's hash); the version comes from ``_VERSIONS``, and the
+    department and the item are loaded when something asks for them.
+    """
+    rows = list(
         Case.objects.select_for_update(of=("self",))
-        .select_related("version", "department", "item")
+        .annotate(pinned_content_hash=F("version__content_hash"), pinned_effective_until=F("version__effective_until"))
         .filter(pk=case_id)
-        .first()
+        .order_by()[:1]
     )
-    if case is None:
+    if not rows:
         raise not_found("办件")
+    case = rows[0]
+    case.version = _pinned_version(
+        case.version_id,
+        case.pinned_content_hash,
+        case.item_id,
+        case.pinned_effective_until,
+    )
     return case
 
 
@@ -119,7 +153,7 @@ def _require_state(case: Case, states: Sequence[str], doing: str) -> None:
 
 
 def _staff_may(actor: Any, case: Case, action: str) -> None:
-    if not Case.objects.filter(staff_case_q(actor, action), pk=case.pk).exists():
+    if not staff_may_case(actor, action, case_id=case.pk, department_id=case.department_id):
         raise permission_denied("您不能办理该办件（不在您的区划或部门范围内）")
 
 
@@ -129,7 +163,15 @@ def _applicant_may(actor: Any, case: Case) -> None:
 
 
 def _handles(actor: Any, department_id: int) -> bool:
-    return Department.objects.filter(department_q(actor, Action.CASE_HANDLE), pk=department_id).exists()
+    return department_id in _handled(actor, {department_id})
+
+
+def _handled(actor: Any, department_ids: set[int]) -> set[int]:
+    """Which of ``department_ids`` ``actor`` handles cases of (审批): one query for all of them."""
+    if not department_ids:
+        return set()
+    q = department_q(actor, Action.CASE_HANDLE)
+    return set(Department.objects.filter(q, pk__in=department_ids).values_list("pk", flat=True))
 
 
 def _event(
@@ -291,16 +333,28 @@ def case_number_next(*, code: str, on: dt.date) -> str:
 
 
 def _published_item(item_id: int) -> tuple[ServiceItem, ItemVersion]:
-    item = (
-        ServiceItem.objects.select_related("current_version", "department", "department__region")
+    rows = list(
+        ServiceItem.objects.select_related("department", "department__region")
+        .annotate(
+            current_content_hash=F("current_version__content_hash"),
+            current_effective_until=F("current_version__effective_until"),
+        )
         .filter(pk=item_id)
-        .first()
+        .order_by()[:1]
     )
-    if item is None:
+    if not rows:
         raise not_found("事项")
-    if item.state != ItemState.PUBLISHED or item.current_version is None:
+    item = rows[0]
+    if item.state != ItemState.PUBLISHED or item.current_version_id is None:
         raise DomainError(ErrorCode.INVALID_STATE, "该事项未发布或已取消，不能申请", field="item_id")
-    return item, item.current_version
+    version = _pinned_version(
+        item.current_version_id,
+        item.current_content_hash,
+        item.pk,
+        item.current_effective_until,
+    )
+    item.current_version = version
+    return item, version
 
 
 def _own_person(actor: Any) -> NaturalPerson:
@@ -400,7 +454,9 @@ def case_submit(
     if key:
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
         if existing is not None:
-            return _idempotent_replay(existing, payload)
+            existing = _idempotent_replay(existing, payload)
+            existing.replayed = True  # type: ignore[attr-defined]  # the API answers 200 instead of 201
+            return existing
 
     item, version = _published_item(item_id)
     content = version.content
@@ -488,21 +544,25 @@ def case_submit(
         warning_days=int(content.get("warning_days", 1)),
         commitment_signed=bool(commitment_signed),
     )
-    try:
-        with transaction.atomic():
-            case.save(force_insert=True)
-    except IntegrityError:
-        # A concurrent submission with the same idempotency key won the insert; answer with its case.
-        existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first() if key else None
-        if existing is None:
-            raise
-        return _idempotent_replay(existing, payload)
+    if key:
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+        except IntegrityError:
+            # A concurrent submission with the same idempotency key won the insert; answer with its case.
+            existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
+            if existing is None:
+                raise
+            return _idempotent_replay(existing, payload)
+    else:
+        case.save(force_insert=True)  # no savepoint needed: any IntegrityError is raised as it is
+    fields: list[str] = []
     if for_principal and person is not None:
         authorisation = agent_authorisation_use(
             actor=actor, principal=person, item_code=item.code, act="case.submit", target=case
         )
         case.authorisation = authorisation
-        case.save(update_fields=["authorisation"])
+        fields.append("authorisation")
     _create_materials(case, content, uploads, paper_counts, exemptions, now)
     for exemption in exemptions.values():
         if exemption.record is not None:
@@ -510,11 +570,11 @@ def case_submit(
     _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now)
     if delivery_method:
         _set_delivery(case, method=delivery_method, window_id=pickup_window_id, address=address)
-        case.save(update_fields=["delivery_method", "pickup_window", "pickup_code", "address_cipher"])
+        fields += ["delivery_method", "pickup_window", "pickup_code", "address_cipher"]
     elif channel == Channel.WINDOW and window is not None:
         _set_delivery(case, method=DeliveryMethod.PICKUP, window_id=window.pk, address="")
-        case.save(update_fields=["delivery_method", "pickup_window", "pickup_code", "address_cipher"])
-    _save(case)
+        fields += ["delivery_method", "pickup_window", "pickup_code", "address_cipher"]
+    _save(case, *fields)  # one UPDATE for the authorisation, the delivery and the event counter
     if channel == Channel.ONLINE:
         # The application is in: its draft (on any device) is done with.
         identity = draft_identity(enterprise_id=enterprise_id, principal_id=principal_id)
@@ -633,17 +693,19 @@ def _blocks(steps: Sequence[Mapping[str, Any]]) -> list[int]:
     return blocks
 
 
-def _step_department(case: Case, step: Mapping[str, Any]) -> Department:
+def _step_department(case: Case, step: Mapping[str, Any]) -> int:
+    """The id of the department handling ``step``: the one the item names (by 统一社会信用代码), else the case's."""
     code = step.get("department") or ""
     if code:
-        department = Department.objects.filter(uscc=code).first()
-        if department is not None:
-            return department
-    return case.department
+        department_id = Department.objects.filter(uscc=code).values_list("pk", flat=True).first()
+        if department_id is not None:
+            return department_id
+    return case.department_id
 
 
-def _open_block(case: Case, block: int, *, now: dt.datetime) -> list[CaseStep]:
-    """Open every step of ``block`` (each with its own due date from its limit, counted from today)."""
+def _open_block(case: Case, block: int, *, now: dt.datetime, before: Sequence[CaseStep] = ()) -> list[CaseStep]:
+    """Open every step of ``block`` (each with its own due date from its limit, counted from today).
+    ``before``: rows to insert first in the same statement (the done 受理 step); only the opened are returned."""
     steps = _content(case).get("steps") or []
     blocks = _blocks(steps)
     last_block = blocks[-1]
@@ -662,14 +724,14 @@ def _open_block(case: Case, block: int, *, now: dt.datetime) -> list[CaseStep]:
                 block=number,
                 name=step["name"],
                 is_final=number == last_block,
-                department=_step_department(case, step),
+                department_id=_step_department(case, step),
                 started_at=now,
                 due=due,
                 warn_on=deadlines.warn_date(due, case.warning_days) if due else None,
             )
         )
     case.current_block = block
-    return CaseStep.objects.bulk_create(rows)
+    return CaseStep.objects.bulk_create([*before, *rows])[len(before) :]
 
 
 def _accept(
@@ -726,13 +788,13 @@ def _accept(
     steps = content.get("steps") or []
     blocks = _blocks(steps)
     if blocks and blocks[-1] > 1:
-        CaseStep.objects.create(
+        accepted = CaseStep(
             case=case,
             position=0,
             block=1,
             name=steps[0]["name"],
             is_final=False,
-            department=case.department,
+            department_id=case.department_id,
             state=StepState.DONE,
             assignee=case.accepted_by,
             started_at=now,
@@ -740,7 +802,7 @@ def _accept(
             finished_by=case.accepted_by,
             due=on,
         )
-        _open_block(case, 2, now=now)
+        _open_block(case, 2, now=now, before=[accepted])  # one INSERT for both
     else:
         _open_block(case, 1, now=now)
     if mode == AcceptMode.COMMITMENT:
@@ -1054,10 +1116,11 @@ def _open_step(case: Case, step_id: int) -> CaseStep:
     return step
 
 
-def _may_handle_step(actor: Any, step: CaseStep) -> None:
+def _may_handle_step(actor: Any, step: CaseStep, *, handles: bool | None = None) -> None:
+    """``handles``: whether ``actor`` handles the step's department, when the caller has looked it up."""
     if step.assignee_id is not None and step.assignee_id != getattr(actor, "pk", None):
         raise permission_denied(f"环节“{step.name}”已分派给其他人员办理")
-    if not _handles(actor, step.department_id):
+    if not (handles if handles is not None else _handles(actor, step.department_id)):
         raise permission_denied(f"您不是环节“{step.name}”办理机构的审批人员")
 
 
@@ -1098,7 +1161,11 @@ def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) 
     """环节通过 (审核): the step is done; when its whole block is done the next block opens."""
     case = _lock(case_id)
     _require_state(case, [CaseState.HANDLING], "办理环节")
-    step = _open_step(case, step_id)
+    # The open steps of the current block, locked: the step to complete and whether any other stays open.
+    block_steps = list(
+        CaseStep.objects.select_for_update().filter(case=case, block=case.current_block, state=StepState.OPEN)
+    )
+    step = next((s for s in block_steps if s.pk == step_id), None) or _open_step(case, step_id)
     _may_handle_step(actor, step)
     if step.is_final:
         raise DomainError(ErrorCode.INVALID_STATE, f"“{step.name}”是决定环节，请作出准予或不予的决定")
@@ -1112,7 +1179,7 @@ def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) 
     step.save(update_fields=["state", "opinion", "finished_at", "finished_by", "assignee"])
     fields: list[str] = []
     opened: list[str] = []
-    if not case.steps.filter(block=case.current_block, state=StepState.OPEN).exists():
+    if not any(s.pk != step.pk for s in block_steps):
         opened = [s.name for s in _open_block(case, case.current_block + 1, now=now)]
         fields.append("current_block")
     _event(
@@ -1227,14 +1294,16 @@ def case_decide(*, actor: Any, case_id: int, decision: str, reason: str) -> Case
     _require_state(case, [CaseState.HANDLING], "作出决定")
     if decision not in Decision.values:
         raise DomainError(ErrorCode.VALIDATION, "决定应为准予或不予", field="decision")
-    final = case.steps.filter(state=StepState.OPEN, is_final=True, block=case.current_block)
-    step = next((s for s in final if _handles(actor, s.department_id)), None)
+    open_steps = list(case.steps.filter(state=StepState.OPEN, block=case.current_block))
+    final = [s for s in open_steps if s.is_final]
+    handled = _handled(actor, {s.department_id for s in final})
+    step = next((s for s in final if s.department_id in handled), None)
     if step is None:
         if not final:
             raise DomainError(ErrorCode.INVALID_STATE, "尚未到决定环节，请先完成审核环节")
         raise permission_denied("您不是决定环节办理机构的审批人员")
-    _may_handle_step(actor, step)
-    if case.steps.filter(state=StepState.OPEN, block=case.current_block, is_final=False).exists():
+    _may_handle_step(actor, step, handles=True)
+    if any(not s.is_final for s in open_steps):
         raise DomainError(ErrorCode.INVALID_STATE, "并联环节尚未全部办结，暂不能作出决定")
     if case.paused_since is not None:
         raise DomainError(ErrorCode.INVALID_STATE, "特别程序进行中，结束后才能作出决定")
@@ -1351,8 +1420,8 @@ def case_withdraw(*, actor: Any, case_id: int, reason: str) -> Case:
 
 
 def _current_step_handler(actor: Any, case: Case) -> None:
-    open_steps = list(case.steps.filter(state=StepState.OPEN))
-    if not any(_handles(actor, s.department_id) for s in open_steps) and not _handles(actor, case.department_id):
+    departments = set(case.steps.filter(state=StepState.OPEN).values_list("department_id", flat=True))
+    if not _handled(actor, departments | {case.department_id}):
         raise permission_denied("您不是该办件办理机构的审批人员")
 
 
