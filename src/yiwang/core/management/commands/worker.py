@@ -40,6 +40,7 @@ def enqueue_seal_if_needed() -> bool:
 def _schedule(stop: threading.Event, interval: float) -> None:
     from yiwang.cases.tasks import deferred_reminders_send
     from yiwang.cases.webhooks import webhooks_run
+    from yiwang.evaluations.tasks import evaluations_tick
     from yiwang.hotline.tasks import hotline_tick
 
     while not stop.wait(interval):
@@ -51,6 +52,10 @@ def _schedule(stop: threading.Event, interval: float) -> None:
             webhooks_run()  # 审管联动: queue new case events, deliver the due webhooks
         except Exception:
             logger.exception("could not deliver case webhooks")
+        try:
+            evaluations_tick()  # 好差评: rateable services the signal missed; 差评整改超期督办
+        except Exception:
+            logger.exception("could not run the 好差评 tick")
         try:
             deferred_reminders_send()  # 容缺提醒: at most once a day per case
         except Exception:

@@ -40,6 +40,17 @@ class Command(BaseCommand):
             cases = cases_demo_load()
             states = "，".join(f"{label} {n}" for label, n in cases.by_state.items() if n)
             self.stdout.write(f"办件：{cases.cases} 件（{states}）")
+            from yiwang.evaluations.demo import evaluations_demo_load
+
+            ev = evaluations_demo_load()
+            self.stdout.write(
+                f"好差评：服务 {ev.events} 项，评价 {ev.evaluations} 条（差评 {ev.bad}，整改中 {ev.open_orders}）"
+                + (
+                    f"；A01 评价平板配对码 {ev.pairing_code}（30 分钟内在 /evaluations/tablet/pair/ 输入）"
+                    if ev.pairing_code
+                    else ""
+                )
+            )
             from yiwang.hotline.demo import hotline_demo_load
 
             tickets = hotline_demo_load()
