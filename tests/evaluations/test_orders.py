@@ -155,3 +155,21 @@ def test_overdue_orders_escalate_once_per_level(world, order, moment):
     services.order_verify(actor=world.users["approver_a"], order_id=order.pk, verdict="genuine", note="属实")
     services.order_rectify(actor=world.users["approver_a"], order_id=order.pk, measures="已整改")
     assert services.orders_escalate_overdue(on=dt.date(2026, 4, 30)) == 0  # rectified: no longer escalates
+
+
+def test_a_citizen_still_dissatisfied_after_rectification_becomes_a_12345_complaint(world, order):
+    from yiwang.hotline.models import Ticket
+
+    approver, citizen = world.users["approver_a"], world.users["citizen_owner"]
+    services.order_verify(actor=approver, order_id=order.pk, verdict="genuine", note="属实")
+    services.order_rectify(actor=approver, order_id=order.pk, measures="已提醒")
+    assert not Ticket.objects.exists()
+    services.order_revisit(actor=citizen, order_id=order.pk, level="dissatisfied", note="问题没有解决")
+    ticket = Ticket.objects.get()
+    assert (ticket.source, ticket.ticket_type, ticket.external_ref) == (
+        "evaluation",
+        "complaint",
+        f"evaluation:{order.pk}",
+    )
+    assert "问题没有解决" in ticket.content and "已提醒" in ticket.content
+    assert _state(order) == OrderState.CLOSED

@@ -58,7 +58,7 @@ from yiwang.evaluations.models import (
     SyncCursor,
     WindowVisit,
 )
-from yiwang.regions.models import Window
+from yiwang.regions.models import Department, Window
 from yiwang.workdays.calendar import add_workdays, workdays_between
 
 logger = logging.getLogger(__name__)
@@ -775,7 +775,33 @@ def order_revisit(
         order, "revisit_level", "revisit_method", "revisit_note", "revisited_at", "revisited_by", "state", "closed_at"
     )
     _order_event(order, action=OrderAction.REVISIT, from_state=old, actor=actor, note=note or Level(level).label)
+    if level in BAD_LEVELS:
+        _hand_off_to_hotline(order, note)
     return order
+
+
+def _hand_off_to_hotline(order: RectificationOrder, note: str) -> None:
+    """A citizen still dissatisfied after the rectification: the complaint goes on as a 12345 work order
+    (投诉, source 好差评) with its own deadline, 督办 and revisit, so no bad review ends unresolved
+    (Gonghe 一(二): 好差评 and 12345 linked as one 总客服). The same order never makes two tickets."""
+    from yiwang.hotline.choices import TicketSource, TicketType
+    from yiwang.hotline.services import ticket_create
+
+    evaluation = order.evaluation
+    department = Department.objects.select_related("region").get(pk=order.department_id)
+    ticket_create(
+        actor=None,
+        source=TicketSource.EVALUATION,
+        ticket_type=TicketType.COMPLAINT,
+        title=f"差评整改后群众仍不满意（{department.name}）"[:100],
+        content=(
+            f"好差评整改单 {order.pk}：群众评价“{Level(evaluation.level).label}”，"
+            f"整改措施：{order.measures or '（无）'}；回访意见：{note or Level(order.revisit_level).label}"
+        ),
+        region=department.region,
+        citizen=evaluation.rater,
+        external_ref=f"evaluation:{order.pk}",
+    )
 
 
 def orders_escalate_overdue(*, on: dt.date | None = None, limit: int = 500) -> int:

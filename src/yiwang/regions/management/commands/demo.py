@@ -33,7 +33,8 @@ class Command(BaseCommand):
 
             licences = licenses_demo_load()
             self.stdout.write(
-                f"电子证照：证照类型 {licences.types} 种，新制发电子印章 {licences.seals} 枚，演示证照 {licences.licenses} 张"
+                f"电子证照：证照类型 {licences.types} 种，新制发电子印章 {licences.seals} 枚，"
+                f"演示证照 {licences.licenses} 张"
             )
             from yiwang.cases.demo import cases_demo_load
 
