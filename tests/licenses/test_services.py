@@ -253,3 +253,15 @@ def test_a_dispute_is_corrected_by_a_new_version_or_rejected_with_a_reason(world
     second = services.dispute_raise(actor=citizen, license_id=resolved.corrected.pk, reason="名称也不对吧")
     rejected = services.dispute_resolve(actor=approver, dispute_id=second.pk, accept=False, resolution="与申请一致")
     assert rejected.state == "rejected" and rejected.corrected is None
+
+
+def test_an_expired_licence_cannot_be_shown(world):
+    from yiwang.core import clock
+
+    license = issued_license(person_license_type(), world.dept_a_market, person=world.persons["owner"])
+    assert license.valid_until is not None
+    services.show_code_create(actor=world.users["citizen_owner"], license_id=license.pk)
+    after = clock.now().replace(year=license.valid_until.year + 1)
+    with clock.travel(after), pytest.raises(DomainError) as error:
+        services.show_code_create(actor=world.users["citizen_owner"], license_id=license.pk)
+    assert "已过有效期" in error.value.message

@@ -43,7 +43,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.accounts.acting import acting_identity
 from yiwang.accounts.identity_views import citizen_required
-from yiwang.accounts.models import NaturalPerson, User
+from yiwang.accounts.models import LegalPerson, NaturalPerson, User
 from yiwang.accounts.selectors import authorisations_received
 from yiwang.cases import selectors, services
 from yiwang.cases.choices import (
@@ -60,6 +60,7 @@ from yiwang.cases.choices import (
     StepState,
 )
 from yiwang.cases.deadlines import light_of
+from yiwang.cases.exemptions import Exemption, exemption_find
 from yiwang.cases.form_data import form_display, form_from_post
 from yiwang.cases.models import ApplicationDraft, Case, CaseEvent, CaseMaterial, CaseStep
 from yiwang.cases.notices import notice_pdf
@@ -225,6 +226,7 @@ class Applicant:
     principal_id: int | None = None
     principals: list[tuple[int, str]] = field(default_factory=list)  # 可代办的委托人 for this item
     person: NaturalPerson | None = None
+    exemptions: dict[str, Exemption] | None = None  # 免提交 by material code, once looked up (``_exemptions``)
 
 
 def _applicant(request: HttpRequest, item: ServiceItem, chosen: str) -> Applicant:
@@ -279,24 +281,46 @@ class Application:
     new_materials: set[str] = field(default_factory=set)  # codes that received new files in this request
 
 
-def _material_specs(version: ItemVersion) -> list[dict[str, Any]]:
+def _exemptions(version: ItemVersion, applicant: Applicant) -> dict[str, Exemption]:
+    """免提交 for this applicant, exactly as ``case_submit`` will decide it: ``exemption_find`` for the same
+    (person, enterprise) — the enterprise when acting for one, the 委托人 when applying for him, else the
+    citizen. A licence material the applicant holds no valid licence for is an ordinary upload."""
+    if applicant.exemptions is None:
+        enterprise = LegalPerson.objects.filter(pk=applicant.enterprise_id).first() if applicant.enterprise_id else None
+        person = applicant.person
+        if applicant.principal_id is not None:
+            person = NaturalPerson.objects.filter(pk=applicant.principal_id).first()
+        applicant.exemptions = {
+            m["code"]: found
+            for m in version.content.get("materials") or []
+            if (found := exemption_find(person=person, enterprise=enterprise, material=m)) is not None
+        }
+    return applicant.exemptions
+
+
+def _material_specs(version: ItemVersion, applicant: Applicant) -> list[dict[str, Any]]:
+    exemptions = _exemptions(version, applicant)
     specs = []
     for m in version.content.get("materials") or []:
         necessity = m.get("necessity", Necessity.REQUIRED)
+        exemption = exemptions.get(m["code"])
         specs.append(
             {
                 "code": m["code"],
                 "name": m["name"],
                 "necessity": necessity,
                 "necessity_label": NECESSITY_LABELS.get(necessity, necessity),
-                "exempt": bool(m.get("licence_type_code") or m.get("shared_data_code")),
+                "exempt": exemption is not None,
+                "exempt_note": exemption.note if exemption is not None else "",
                 "explain": m.get("fill_explain", ""),
             }
         )
     return specs
 
 
-def _read_application(request: HttpRequest, version: ItemVersion, *, store_form_files: bool) -> Application:
+def _read_application(
+    request: HttpRequest, version: ItemVersion, applicant: Applicant, *, store_form_files: bool
+) -> Application:
     """The posted form and materials; files chosen for materials are stored now (and for file fields of the
     form too when ``store_form_files``), so what was uploaded is kept even when the rest is refused."""
     fields = list(version.content.get("form") or [])
@@ -304,7 +328,7 @@ def _read_application(request: HttpRequest, version: ItemVersion, *, store_form_
     application = Application(form=data, materials={})
     if store_form_files:
         _store_form_files(request, fields, application)
-    for spec in _material_specs(version):
+    for spec in _material_specs(version, applicant):
         code = spec["code"]
         if spec["exempt"]:
             continue
@@ -370,10 +394,14 @@ def _form_upload_ids(values: Any) -> list[int]:
 
 
 def _material_rows(
-    version: ItemVersion, chosen: Mapping[str, list[int]], names: Mapping[int, str], errors: Mapping[str, str]
+    version: ItemVersion,
+    applicant: Applicant,
+    chosen: Mapping[str, list[int]],
+    names: Mapping[int, str],
+    errors: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     rows = []
-    for spec in _material_specs(version):
+    for spec in _material_specs(version, applicant):
         ids = list(chosen.get(spec["code"], []))
         rows.append(
             {
@@ -439,7 +467,7 @@ def _render_apply(
         "fields": list(content.get("form") or []),
         "values": application.form,
         "uploads": names,
-        "materials": _material_rows(version, application.materials, names, application.errors.materials),
+        "materials": _material_rows(version, applicant, application.materials, names, application.errors.materials),
         "errors": application.errors,
         "summary": application.errors.summary(anchors),
         "revision": revision,
@@ -522,7 +550,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
         existing = _case_with_key(user, key)
         if existing is not None:
             return _already_submitted(request, existing)
-    application = _read_application(request, version, store_form_files=True)
+    application = _read_application(request, version, applicant, store_form_files=True)
     delivery = _delivery_post(request)
     commitment = request.POST.get("commitment") == "1"
 
@@ -579,7 +607,7 @@ def apply(request: HttpRequest, item_id: int) -> HttpResponse:
         return again(revision=_revision(request), status=422)
     missing = [
         m["name"]
-        for m in _material_specs(version)
+        for m in _material_specs(version, applicant)
         if m["necessity"] == Necessity.REQUIRED and not m["exempt"] and m["code"] not in application.materials
     ]
     if version.content.get("commitment") and missing and not commitment:
@@ -650,7 +678,7 @@ def apply_draft(request: HttpRequest, item_id: int) -> HttpResponse:
         # typically an autosave timer firing while “提交申请” was on its way. Do not bring the draft back.
         gone = {"gone": True, "message": DRAFT_GONE, "apply_url": _apply_url(item, applicant)}
         return render(request, "cases/portal/_autosave.html", gone, status=409)
-    application = _read_application(request, version, store_form_files=False)
+    application = _read_application(request, version, applicant, store_form_files=False)
     context: dict[str, Any] = {
         "apply_url": _apply_url(item, applicant),
         "upload_accept": UPLOAD_ACCEPT,
@@ -670,7 +698,7 @@ def apply_draft(request: HttpRequest, item_id: int) -> HttpResponse:
         context.update(conflict=exc.code == ErrorCode.CONFLICT, message=exc.message)
         return render(request, "cases/portal/_autosave.html", context, status=exc.status)
     names = _upload_names(user, [i for ids in application.materials.values() for i in ids])
-    rows = _material_rows(version, application.materials, names, application.errors.materials)
+    rows = _material_rows(version, applicant, application.materials, names, application.errors.materials)
     context.update(
         saved=_saved_text(draft),
         revision=draft.revision,

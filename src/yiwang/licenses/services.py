@@ -747,6 +747,8 @@ def show_code_create(*, actor: Any, license_id: int) -> ShowCode:
     license = _holder_license(actor, license_id)
     if license.status != LicenseStatus.VALID:
         raise DomainError(ErrorCode.INVALID_STATE, f"该证照{license.get_status_display()}，不能亮证")
+    if license.valid_until is not None and license.valid_until < timezone.localdate(_now()):
+        raise DomainError(ErrorCode.INVALID_STATE, "该证照已过有效期，不能亮证，请申请延续")
     now = _now()
     ShowCode.objects.filter(expires_at__lte=now).delete()  # codes are short-lived; keep the table small
     for _attempt in range(5):
