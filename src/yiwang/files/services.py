@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from yiwang.audit.services import record
 from yiwang.core.errors import DomainError, ErrorCode
@@ -145,10 +145,11 @@ def blob_put(data: bytes) -> StoredFile:
     if file_type is None:
         raise ValueError("blob_put stores only the file types the platform knows")
     _store_blob(file, sha256)
-    blob, _created = StoredFile.objects.get_or_create(
-        sha256=sha256, defaults={"size": len(data), "content_type": file_type}
-    )
-    return blob
+    try:
+        with transaction.atomic():  # what the platform makes is almost always new: insert first, no lookup
+            return StoredFile.objects.create(sha256=sha256, size=len(data), content_type=file_type)
+    except IntegrityError:
+        return StoredFile.objects.get(sha256=sha256)
 
 
 def upload_create(*, actor: Any, name: str, data: bytes | File) -> Upload:
