@@ -18,6 +18,7 @@ from yiwang.accounts.models import LegalPerson, NaturalPerson, User
 from yiwang.accounts.services import person_id_number, phone_of
 from yiwang.cases import services
 from yiwang.cases.choices import AcceptMode, CaseState, Channel, Decision, StepState
+from yiwang.cases.exemptions import exemption_find
 from yiwang.cases.models import Case
 from yiwang.catalog.models import ItemVersion
 from yiwang.core import clock
@@ -93,10 +94,19 @@ def _demo_pdf(title: str) -> bytes:
     )
 
 
-def _materials(user: User, version: ItemVersion, *, skip_deferrable: bool) -> dict[str, list[int]]:
+def _materials(
+    user: User,
+    version: ItemVersion,
+    *,
+    skip_deferrable: bool,
+    person: NaturalPerson | None = None,
+    enterprise: LegalPerson | None = None,
+) -> dict[str, list[int]]:
+    """Uploads for what the applicant must hand in: everything but what the platform obtains itself (免提交 —
+    an e-licence the applicant holds, a data share), asked exactly as ``case_submit`` asks."""
     uploads: dict[str, list[int]] = {}
     for material in version.content.get("materials") or []:
-        if material.get("licence_type_code") or material.get("shared_data_code"):
+        if exemption_find(person=person, enterprise=enterprise, material=material) is not None:
             continue
         if skip_deferrable and material.get("necessity") == "deferrable":
             continue
@@ -193,7 +203,7 @@ def _one(
             form=form,
             person_id=person.pk,
             window_id=window.pk if window else None,
-            materials=_materials(clerk, version, skip_deferrable=False),
+            materials=_materials(clerk, version, skip_deferrable=False, person=person),
         )
     else:
         case = services.case_submit(
@@ -201,7 +211,7 @@ def _one(
             item_id=version.item_id,
             form=form,
             enterprise_id=enterprise.pk if enterprise else None,
-            materials=_materials(citizen, version, skip_deferrable=False),
+            materials=_materials(citizen, version, skip_deferrable=False, person=person, enterprise=enterprise),
         )
     if outcome == "submitted":
         return

@@ -16,7 +16,8 @@ from yiwang.catalog.demo.materials import LICENCE
 from yiwang.catalog.models import ItemVersion
 from yiwang.licenses.choices import HolderType
 from yiwang.licenses.models import License, LicenseType
-from yiwang.licenses.services import license_issue, license_type_upsert, seal_create
+from yiwang.licenses.selectors import live_license_for
+from yiwang.licenses.services import holder_of, license_issue, license_type_upsert, seal_create
 from yiwang.regions.models import Department
 
 NAMES: dict[str, str] = {
@@ -164,9 +165,20 @@ def _seals() -> int:
     return made
 
 
-def _licenses() -> int:
-    if License.objects.exists():
+def _issue_unless_held(kind: LicenseType, issuer: Department, **holder: object) -> int:
+    """Issue a demo licence unless the holder already has a live one of the type (a demo case may have)."""
+    person = holder.get("person")
+    enterprise = holder.get("enterprise")
+    held = holder_of(person, enterprise)  # type: ignore[arg-type]
+    if held is None or live_license_for(held[0], held[1], kind.code) is not None:
         return 0
+    face = {f["key"]: "" for f in kind.face_fields}
+    license_issue(kind=kind, issuer=issuer, face=face, **holder)  # type: ignore[arg-type]
+    return 1
+
+
+def licenses_demo_issue() -> int:
+    """张三's 居民户口簿 and his company's 营业执照, after the demo cases (which may have issued them)."""
     person = NaturalPerson.objects.filter(name="张三", region__code=COUNTY_CODE).first()
     enterprise = LegalPerson.objects.filter(legal_representative=person).first() if person else None
     market = Department.objects.filter(region__code=COUNTY_CODE, name__contains="市场监督管理").first()
@@ -174,19 +186,14 @@ def _licenses() -> int:
     issued = 0
     if enterprise is not None and market is not None:
         kind = LicenseType.objects.get(code=LICENCE["business_licence"])
-        face = {f["key"]: "" for f in kind.face_fields}
-        license_issue(kind=kind, issuer=market, enterprise=enterprise, face=face)
-        issued += 1
+        issued += _issue_unless_held(kind, market, enterprise=enterprise)
     if person is not None and police is not None:
         kind = LicenseType.objects.get(code=LICENCE["household_register"])
-        license_issue(kind=kind, issuer=police, person=person, face={})
-        issued += 1
+        issued += _issue_unless_held(kind, police, person=person)
     return issued
 
 
 def licenses_demo_load() -> LicensesDemoSummary:
-    """Types, seals and the demo licences (see the module docstring)."""
-    types = _types()
-    seals = _seals()
-    licenses = _licenses()
-    return LicensesDemoSummary(types=types, seals=seals, licenses=licenses)
+    """Types and seals, before the demo cases (an approved one gets its licence); then call
+    :func:`licenses_demo_issue` after them."""
+    return LicensesDemoSummary(types=_types(), seals=_seals(), licenses=License.objects.count())

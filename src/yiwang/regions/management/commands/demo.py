@@ -32,15 +32,19 @@ class Command(BaseCommand):
             from yiwang.licenses.demo import licenses_demo_load
 
             licences = licenses_demo_load()
-            self.stdout.write(
-                f"电子证照：证照类型 {licences.types} 种，新制发电子印章 {licences.seals} 枚，"
-                f"演示证照 {licences.licenses} 张"
-            )
+            self.stdout.write(f"电子证照：证照类型 {licences.types} 种，新制发电子印章 {licences.seals} 枚")
             from yiwang.cases.demo import cases_demo_load
 
             cases = cases_demo_load()
             states = "，".join(f"{label} {n}" for label, n in cases.by_state.items() if n)
             self.stdout.write(f"办件：{cases.cases} 件（{states}）")
+            from yiwang.licenses.demo import licenses_demo_issue
+            from yiwang.licenses.models import License
+
+            licenses_demo_issue()
+            self.stdout.write(
+                f"电子证照：演示证照 {License.objects.count()} 张（张三的居民户口簿、其企业的营业执照等）"
+            )
             from yiwang.evaluations.demo import evaluations_demo_load
 
             ev = evaluations_demo_load()
