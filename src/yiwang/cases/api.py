@@ -99,6 +99,7 @@ from yiwang.cases.schemas import (
 from yiwang.catalog.choices import SpecialProcedureType
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied, status_title
 from yiwang.core.masking import mask_name
+from yiwang.core.ratelimit import attempt_count, client_address
 from yiwang.regions.models import Department, Window
 
 router = Router(tags=["办件"])
@@ -837,21 +838,16 @@ def case_deferred_materials(request: HttpRequest, case_id: int, payload: Deferre
 
 
 def _lookup_keys(request: HttpRequest, number: str) -> list[tuple[str, int]]:
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
     digest = hashlib.sha256(number.strip().encode("utf-8")).hexdigest()[:32]
     return [
-        (f"cases:lookup:ip:{hashlib.sha256(ip.encode()).hexdigest()[:32]}", LOOKUP_FAILURES_PER_IP),
+        (f"cases:lookup:ip:{client_address(request)}", LOOKUP_FAILURES_PER_IP),
         (f"cases:lookup:number:{digest}", LOOKUP_FAILURES_PER_NUMBER),
     ]
 
 
 def _lookup_failed(keys: list[tuple[str, int]]) -> None:
     for key, _ in keys:
-        if not cache.add(key, 1, timeout=LOOKUP_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=LOOKUP_WINDOW_SECONDS)
+        attempt_count(key, window_seconds=LOOKUP_WINDOW_SECONDS)
 
 
 def _lookup_refused(request: HttpRequest) -> HttpResponse:

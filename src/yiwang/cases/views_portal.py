@@ -31,7 +31,6 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -68,6 +67,7 @@ from yiwang.catalog.choices import ItemState, Necessity
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core.errors import DomainError, ErrorCode, not_found
 from yiwang.core.masking import mask_name
+from yiwang.core.ratelimit import attempt_allowed, client_address
 from yiwang.files.models import Upload
 from yiwang.files.services import size_text, upload_create, upload_max_bytes
 from yiwang.regions.choices import WindowKind
@@ -1056,14 +1056,8 @@ def case_notice_pdf(request: HttpRequest, case_id: int, notice_id: int) -> HttpR
 def _progress_allowed(request: HttpRequest) -> bool:
     """At most ``PROGRESS_LIMIT`` lookups per IP address in ``PROGRESS_WINDOW_SECONDS`` (every attempt counts,
     so guessing 查询码 is slow whatever the answers)."""
-    key = f"yiwang:cases:progress:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, timeout=PROGRESS_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=PROGRESS_WINDOW_SECONDS)
-        count = 1
-    return count <= PROGRESS_LIMIT
+    key = f"yiwang:cases:progress:{client_address(request)}"
+    return attempt_allowed(key, limit=PROGRESS_LIMIT, window_seconds=PROGRESS_WINDOW_SECONDS)
 
 
 def masked_applicant(case: Case) -> str:

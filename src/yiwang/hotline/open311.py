@@ -21,12 +21,10 @@ Without ``jurisdiction_id`` a request goes to the root of the region tree (the p
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -36,6 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from yiwang.accounts.services import api_token_authenticate
 from yiwang.core.errors import DomainError
+from yiwang.core.ratelimit import attempt_allowed, client_address
 from yiwang.hotline import services
 from yiwang.hotline.choices import DONE_STATES, TicketSource, TicketType
 from yiwang.hotline.models import Category, Ticket
@@ -218,15 +217,8 @@ def _public() -> Any:
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
-    key = "hotline:open311:post:" + hashlib.sha256(ip.encode()).hexdigest()[:32]
-    if cache.add(key, 1, timeout=3600):
-        return False
-    try:
-        return int(cache.incr(key)) > POSTS_PER_HOUR
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        return False
+    key = f"hotline:open311:post:{client_address(request)}"
+    return not attempt_allowed(key, limit=POSTS_PER_HOUR, window_seconds=3600)
 
 
 class BadRequest(Exception):

@@ -7,11 +7,9 @@ the field it names.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from yiwang.accounts.choices import UserKind
 from yiwang.core.errors import DomainError, ErrorCode
 from yiwang.core.forms import add_domain_error
+from yiwang.core.ratelimit import attempt_allowed, client_address
 from yiwang.hotline import selectors, services
 from yiwang.hotline.choices import INTERNAL_EVENTS, TicketSource, TicketState
 from yiwang.hotline.forms import RateForm, TicketForm
@@ -29,15 +28,7 @@ ANONYMOUS_PER_HOUR = 10  # 诉求 from one address without an account
 
 
 def _anonymous_allowed(request: HttpRequest) -> bool:
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
-    key = "hotline:web:" + hashlib.sha256(ip.encode()).hexdigest()[:32]
-    if cache.add(key, 1, timeout=3600):
-        return True
-    try:
-        return int(cache.incr(key)) <= ANONYMOUS_PER_HOUR
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        return True
+    return attempt_allowed(f"hotline:web:{client_address(request)}", limit=ANONYMOUS_PER_HOUR, window_seconds=3600)
 
 
 @never_cache

@@ -113,10 +113,6 @@ def _limited(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _verify_out(found: Verification) -> dict[str, Any]:
     license = found.license
     return {
@@ -273,7 +269,7 @@ def _issued_out(license: License) -> dict[str, Any]:
     f"同一来源地址10分钟内最多验证{VERIFY_LIMITS['pdf']}次，超过返回429。",
 )
 def license_verify_pdf(request: HttpRequest, file: File[UploadedFile]) -> Any:
-    if not verify_allowed(_address(request), "pdf"):
+    if not verify_allowed(request, "pdf"):
         return _limited(request)
     limit = upload_max_bytes()
     if (file.size or 0) > limit:
@@ -296,7 +292,7 @@ def license_verify_pdf(request: HttpRequest, file: File[UploadedFile]) -> Any:
     f"同一来源地址10分钟内最多查询{VERIFY_LIMITS['lookup']}次，超过返回429。",
 )
 def license_verify_identifier(request: HttpRequest, response: HttpResponse, identifier: str) -> Any:
-    if not verify_allowed(_address(request), "lookup"):
+    if not verify_allowed(request, "lookup"):
         return _limited(request)
     response["Cache-Control"] = "no-store"
     return _verify_out(selectors.license_verify(identifier[:160]))

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
-from django.core.cache import cache
 from django.db import models
+from django.http import HttpRequest
 
+from yiwang.core.ratelimit import attempt_allowed, client_address
 from yiwang.licenses import pades
 from yiwang.licenses.choices import SealStatus, Verdict
 from yiwang.licenses.models import License, Seal, TrustedIssuer
@@ -291,13 +292,7 @@ VERIFY_LIMITS = {
 VERIFY_LIMITED = "查询过于频繁，请10分钟后再试。"
 
 
-def verify_allowed(address: str, bucket: str) -> bool:
-    """At most ``VERIFY_LIMITS[bucket]`` public verifications from ``address`` per ``VERIFY_WINDOW_SECONDS``."""
-    key = f"yiwang:licenses:verify:{bucket}:{address}"
-    cache.add(key, 0, timeout=VERIFY_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=VERIFY_WINDOW_SECONDS)
-        count = 1
-    return count <= VERIFY_LIMITS[bucket]
+def verify_allowed(request: HttpRequest, bucket: str) -> bool:
+    """At most ``VERIFY_LIMITS[bucket]`` public verifications from one address per ``VERIFY_WINDOW_SECONDS``."""
+    key = f"yiwang:licenses:verify:{bucket}:{client_address(request)}"
+    return attempt_allowed(key, limit=VERIFY_LIMITS[bucket], window_seconds=VERIFY_WINDOW_SECONDS)

@@ -23,10 +23,6 @@ IDENTIFIER_MAX = 160
 EXAMPLE = "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U"
 
 
-def _address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify_home(request: HttpRequest) -> HttpResponse:
@@ -45,7 +41,7 @@ def verify_home(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if not verify_allowed(_address(request), "pdf"):
+        if not verify_allowed(request, "pdf"):
             context["pdf_error"], status = VERIFY_LIMITED, 429
         elif upload is None or not upload.size:
             context["pdf_error"], status = "请选择要验证的电子证照PDF文件。", 422
@@ -56,7 +52,7 @@ def verify_home(request: HttpRequest) -> HttpResponse:
     elif "id" in request.GET:
         text = request.GET.get("id", "").strip()[:IDENTIFIER_MAX]
         context["identifier"] = text
-        if not verify_allowed(_address(request), "lookup"):
+        if not verify_allowed(request, "lookup"):
             context["id_error"], status = VERIFY_LIMITED, 429
         elif not text:
             context["id_error"], status = "请输入电子证照标识。", 422
@@ -70,7 +66,7 @@ def verify_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def verify_detail(request: HttpRequest, identifier: str) -> HttpResponse:
     """The QR target: the verdict of one licence, big and plain, with its face data masked."""
-    if not verify_allowed(_address(request), "scan"):
+    if not verify_allowed(request, "scan"):
         return render(
             request,
             "licenses/verify_detail.html",
