@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 
 import pytest
 from django.utils import timezone
@@ -11,6 +12,7 @@ from yiwang.audit.models import AuditEvent
 from yiwang.cases import services as case_services
 from yiwang.cases.auto_rules import build_facts
 from yiwang.cases.choices import AcceptMode, Decision, MaterialStatus, StepState
+from yiwang.core import clock
 from yiwang.core.errors import DomainError, ErrorCode
 from yiwang.licenses import identifiers, services
 from yiwang.licenses.choices import LicenseStatus, UseKind, Verdict
@@ -21,6 +23,7 @@ from yiwang.testing.licenses import PERSON_TYPE_CODE, issued_license, person_lic
 
 pytestmark = pytest.mark.django_db
 
+ACCEPTED_AT = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)  # Monday 1 June 2026, 10:00 in Shanghai
 REAL = "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U"
 
 
@@ -200,8 +203,11 @@ def test_the_licence_fact_of_auto_rules(world):
 
 
 def test_approval_issues_the_licence_once_with_face_data_from_the_form(
-    world, upload_for, django_capture_on_commit_callbacks
+    world, upload_for, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # Accepted on a fixed working Monday: the 20-working-day limit must fall inside the calendar's years
+    # whatever today's date is (in December it would reach a year not yet entered).
+    monkeypatch.setattr(clock, "now", lambda: ACCEPTED_AT)
     person_license_type()
     seal_for(world.dept_a_market)
     item = published_item(
