@@ -92,6 +92,7 @@ PHASES = ("submit", "accept", "review", "decide", "close")
 def _fresh(user: Any) -> Any:
     """Each call stands for one request: the user's permission scopes are read again, as they would be."""
     user.__dict__.pop("_yiwang_scopes", None)
+    user.__dict__.pop("_yiwang_scope_departments", None)
     return user
 
 

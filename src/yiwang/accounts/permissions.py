@@ -227,6 +227,16 @@ def person_q(user: Any, action: str) -> Q:
     return q
 
 
+def scope_reaches(user: Any, action: str, *, department_id: int, region_path: str) -> bool:
+    """Whether one of ``user``'s scopes for ``action`` reaches the department ``department_id`` of the
+    region ``region_path``: the rule of ``department_q`` for one department whose region path is known
+    already (read with the row that names it), so the check needs no query of its own."""
+    return any(
+        region_path.startswith(scope.region_path) and scope.department_id in (None, department_id)
+        for scope in scopes_for(user, action)
+    )
+
+
 def department_q(user: Any, action: str) -> Q:
     return region_q(user, action, path_field="region__path", department_field="pk")
 

@@ -12,7 +12,7 @@ from yiwang.accounts.models import NaturalPerson
 from yiwang.accounts.services import phone_of
 from yiwang.accounts.sms import SmsMessage, get_backend
 from yiwang.cases.choices import NoticeKind
-from yiwang.cases.models import CaseNotice
+from yiwang.cases.models import Case, CaseNotice
 
 logger = logging.getLogger(__name__)
 
@@ -20,28 +20,19 @@ TEMPLATE = "【一网通办】{name}，您的办件{number}有新的{kind}，请
 KIND_LABELS: dict[str, str] = dict(NoticeKind.choices)  # what ``CaseNotice.get_kind_display`` shows
 
 
-def case_notice_sent(case_id: int, notice_id: int) -> None:
-    """Text the applicant (or the applying 经办人) that a notice was issued. Never raises: a failed
-    message is logged and the notice stays readable online."""
-    # One narrow read (no full rows of the notice, the case and the person): this runs after every
-    # transition that issues a notice.
-    row = (
-        CaseNotice.objects.filter(pk=notice_id, case_id=case_id)
-        .order_by()
-        .values_list(
-            "kind",
-            "case__number",
-            "case__applicant_person_id",
-            "case__applicant_person__name",
-            "case__applicant_person__phone_cipher",
-        )[:1]
-    )
-    found = list(row)
-    if not found:
-        return
-    kind, number, person_id, name, phone_cipher = found[0]
+def case_notice_sent(notice: CaseNotice, case: Case) -> None:
+    """Text the applicant (or the applying 经办人) that ``notice`` of ``case`` was issued. Never raises: a
+    failed message is logged and the notice stays readable online.
+
+    Called on commit with the objects the transition holds, so only the person's name and phone are read
+    (one narrow query; this runs after every transition that issues a notice)."""
+    number, kind, person_id = case.number, notice.kind, case.applicant_person_id
     if person_id is None:
         return
+    found = NaturalPerson.objects.filter(pk=person_id).values_list("name", "phone_cipher").first()
+    if found is None:
+        return
+    name, phone_cipher = found
     phone = phone_of(NaturalPerson(pk=person_id, name=name, phone_cipher=phone_cipher))
     if not phone:
         return

@@ -29,13 +29,20 @@ def unregister_result_issuer(issuer: ResultIssuer) -> None:
         _issuers.remove(issuer)
 
 
-def case_results_issue(case_id: int) -> None:
-    """Call every registered issuer for the approved case ``case_id``. A failing issuer is logged and does
-    not stop the others; the case keeps its decision (issuers retry on their own)."""
+def case_results_issue(case: Case | int) -> None:
+    """Call every registered issuer for the approved case. A failing issuer is logged and does not stop the
+    others; the case keeps its decision (issuers retry on their own).
+
+    ``case``: the case object the deciding transition holds (its pinned version already parsed — no query,
+    and the version's JSON is not read and parsed again), or an id to read it by (a retry)."""
     if not _issuers:
         return  # nothing registered (no licences app yet): no query at all
-    case = Case.objects.select_related("version", "department").filter(pk=case_id, decision="approve").first()
-    if case is None:
+    if not isinstance(case, Case):
+        found = Case.objects.select_related("version", "department").filter(pk=case, decision="approve").first()
+        if found is None:
+            return
+        case = found
+    elif case.decision != "approve":
         return
     for issuer in list(_issuers):
         try:

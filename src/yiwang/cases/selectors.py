@@ -13,7 +13,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from yiwang.accounts.permissions import Action, scopes_for
+from yiwang.accounts.permissions import Action, scope_reaches, scopes_for
 from yiwang.accounts.selectors import enterprises_for_user
 from yiwang.cases.choices import CaseState, CheckState, Light, StepState
 from yiwang.cases.models import ApplicationDraft, Case, CaseEvent, CaseStep, CommitmentCheck
@@ -48,9 +48,17 @@ def staff_case_q(user: Any, action: str) -> Q:
     return q
 
 
-def staff_may_case(user: Any, action: str, *, case_id: int, department_id: int) -> bool:
+def staff_may_case(
+    user: Any, action: str, *, case_id: int, department_id: int, department_path: str | None = None
+) -> bool:
     """Whether the case ``case_id`` of ``department_id`` is inside ``staff_case_q(user, action)``: the same
-    rule, without a query when the case's own department is reached (the common case)."""
+    rule, without a query when the case's own department is reached (the common case). ``department_path``:
+    the region path of that department, when the caller read it with the case (then not even the
+    departments of the user's scopes are read)."""
+    if department_path is not None and scope_reaches(
+        user, action, department_id=department_id, region_path=department_path
+    ):
+        return True
     department_ids, step_ids = _scope_departments(user, action)
     if department_id in department_ids:
         return True

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import LegalPerson, NaturalPerson
-from yiwang.accounts.permissions import Action, department_q, scopes_for
+from yiwang.accounts.permissions import Action, department_q, scope_reaches, scopes_for
 from yiwang.accounts.selectors import agent_grant_active, person_list_for_user
 from yiwang.accounts.services import agent_authorisation_use
 from yiwang.audit.services import record
@@ -122,12 +122,16 @@ def _lock(case_id: int) -> Case:
     """The case row, locked until the transaction ends: concurrent transitions on one case queue here,
     and the second one sees the state the first one left (so exactly one of two equal actions wins).
 
-    Only the case row is read (with its version's hash); the version comes from ``_VERSIONS``, and the
-    department and the item are loaded when something asks for them.
+    Only the case row is read (with its version's hash and its department's region path); the version
+    comes from ``_VERSIONS``, and the department and the item are loaded when something asks for them.
     """
     rows = list(
         Case.objects.select_for_update(of=("self",))
-        .annotate(pinned_content_hash=F("version__content_hash"), pinned_effective_until=F("version__effective_until"))
+        .annotate(
+            pinned_content_hash=F("version__content_hash"),
+            pinned_effective_until=F("version__effective_until"),
+            department_region_path=F("department__region__path"),  # permission checks need no query
+        )
         .filter(pk=case_id)
         .order_by()[:1]
     )
@@ -152,8 +156,21 @@ def _require_state(case: Case, states: Sequence[str], doing: str) -> None:
         raise _state_error(case, doing)
 
 
+def _department_paths(case: Case | None) -> dict[int, str]:
+    """``{department id: region path}`` of the case's own department, when ``_lock`` read it."""
+    path = getattr(case, "department_region_path", None)
+    return {case.department_id: path} if case is not None and path is not None else {}
+
+
 def _staff_may(actor: Any, case: Case, action: str) -> None:
-    if not staff_may_case(actor, action, case_id=case.pk, department_id=case.department_id):
+    allowed = staff_may_case(
+        actor,
+        action,
+        case_id=case.pk,
+        department_id=case.department_id,
+        department_path=getattr(case, "department_region_path", None),
+    )
+    if not allowed:
         raise permission_denied("您不能办理该办件（不在您的区划或部门范围内）")
 
 
@@ -162,16 +179,26 @@ def _applicant_may(actor: Any, case: Case) -> None:
         raise not_found("办件")
 
 
-def _handles(actor: Any, department_id: int) -> bool:
-    return department_id in _handled(actor, {department_id})
+def _handles(actor: Any, department_id: int, case: Case | None = None) -> bool:
+    return department_id in _handled(actor, {department_id}, case)
 
 
-def _handled(actor: Any, department_ids: set[int]) -> set[int]:
-    """Which of ``department_ids`` ``actor`` handles cases of (审批): one query for all of them."""
+def _handled(actor: Any, department_ids: set[int], case: Case | None = None) -> set[int]:
+    """Which of ``department_ids`` ``actor`` handles cases of (审批): the case's own department (region path
+    read by ``_lock``) without a query, the others (联办) in one query for all of them."""
     if not department_ids:
         return set()
-    q = department_q(actor, Action.CASE_HANDLE)
-    return set(Department.objects.filter(q, pk__in=department_ids).values_list("pk", flat=True))
+    known = _department_paths(case)
+    handled = {
+        pk
+        for pk in department_ids & known.keys()
+        if scope_reaches(actor, Action.CASE_HANDLE, department_id=pk, region_path=known[pk])
+    }
+    rest = department_ids - known.keys()
+    if rest:
+        q = department_q(actor, Action.CASE_HANDLE)
+        handled.update(Department.objects.filter(q, pk__in=rest).values_list("pk", flat=True))
+    return handled
 
 
 def _event(
@@ -452,7 +479,9 @@ def case_submit(
         commitment=bool(commitment_signed),
     )
     if key:
-        existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
+        # A narrow probe first: a first submission (the usual) reads no case row at all.
+        seen = Case.objects.filter(submitted_by=actor, idempotency_key=key).values_list("pk", flat=True).first()
+        existing = Case.objects.get(pk=seen) if seen is not None else None
         if existing is not None:
             existing = _idempotent_replay(existing, payload)
             existing.replayed = True  # type: ignore[attr-defined]  # the API answers 200 instead of 201
@@ -852,7 +881,7 @@ def _accept(
         "current_block",
         "commitment_signed",
     )
-    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
 
 
 @transaction.atomic
@@ -942,7 +971,7 @@ def case_reject(*, actor: Any, case_id: int, reason: str) -> Case:
         at=now,
     )
     _save(case, "state", "closed_at", "closed_by")
-    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return case
 
 
@@ -1007,7 +1036,7 @@ def case_request_supplement(*, actor: Any, case_id: int, items: Sequence[Mapping
         data={"notice": notice.number, "items": lines},
     )
     _save(case, "state")
-    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return case
 
 
@@ -1116,11 +1145,11 @@ def _open_step(case: Case, step_id: int) -> CaseStep:
     return step
 
 
-def _may_handle_step(actor: Any, step: CaseStep, *, handles: bool | None = None) -> None:
+def _may_handle_step(actor: Any, step: CaseStep, case: Case, *, handles: bool | None = None) -> None:
     """``handles``: whether ``actor`` handles the step's department, when the caller has looked it up."""
     if step.assignee_id is not None and step.assignee_id != getattr(actor, "pk", None):
         raise permission_denied(f"环节“{step.name}”已分派给其他人员办理")
-    if not (handles if handles is not None else _handles(actor, step.department_id)):
+    if not (handles if handles is not None else _handles(actor, step.department_id, case)):
         raise permission_denied(f"您不是环节“{step.name}”办理机构的审批人员")
 
 
@@ -1132,10 +1161,10 @@ def case_step_assign(*, actor: Any, case_id: int, step_id: int, assignee_id: int
     case = _lock(case_id)
     _require_state(case, [CaseState.HANDLING], "分派环节")
     step = _open_step(case, step_id)
-    if not _handles(actor, step.department_id):
+    if not _handles(actor, step.department_id, case):
         raise permission_denied(f"您不是环节“{step.name}”办理机构的审批人员")
     assignee = User.objects.filter(pk=assignee_id, is_active=True, kind=UserKind.STAFF).first()
-    if assignee is None or not _handles(assignee, step.department_id):
+    if assignee is None or not _handles(assignee, step.department_id, case):
         raise DomainError(ErrorCode.VALIDATION, "被分派人员不是该环节办理机构的审批人员", field="assignee_id")
     if step.assignee_id == assignee.pk:
         return step
@@ -1166,7 +1195,7 @@ def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) 
         CaseStep.objects.select_for_update().filter(case=case, block=case.current_block, state=StepState.OPEN)
     )
     step = next((s for s in block_steps if s.pk == step_id), None) or _open_step(case, step_id)
-    _may_handle_step(actor, step)
+    _may_handle_step(actor, step, case)
     if step.is_final:
         raise DomainError(ErrorCode.INVALID_STATE, f"“{step.name}”是决定环节，请作出准予或不予的决定")
     opinion = _text(opinion, field="opinion", label="审核意见", max_length=2000)
@@ -1201,7 +1230,7 @@ def case_step_return(*, actor: Any, case_id: int, step_id: int, to_position: int
     case = _lock(case_id)
     _require_state(case, [CaseState.HANDLING], "退回")
     step = _open_step(case, step_id)
-    _may_handle_step(actor, step)
+    _may_handle_step(actor, step, case)
     reason = _text(reason, field="reason", label="退回理由", min_length=2)
     steps = _content(case).get("steps") or []
     blocks = _blocks(steps)
@@ -1230,10 +1259,13 @@ def case_step_return(*, actor: Any, case_id: int, step_id: int, to_position: int
 def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
     now = _now()
     content = _content(case)
-    # A special procedure that did not pause the clock (现场核查…) ends with the decision.
-    case.special_procedures.filter(ended_at__isnull=True).update(
-        ended_at=now, ended_on=timezone.localdate(now), result="随决定结束"
-    )
+    # A special procedure that did not pause the clock (现场核查…) ends with the decision. Only the item's
+    # own procedures can be running (``case_special_start``; 延长审批 rows are made ended), so an item that
+    # defines none needs no UPDATE.
+    if any(p.get("type") != SpecialProcedureType.EXTENSION for p in content.get("special_procedures") or []):
+        case.special_procedures.filter(ended_at__isnull=True).update(
+            ended_at=now, ended_on=timezone.localdate(now), result="随决定结束"
+        )
     case.steps.filter(state=StepState.OPEN).update(
         state=StepState.DONE,
         finished_at=now,
@@ -1277,12 +1309,11 @@ def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
         case.delivery_method = DeliveryMethod.ELECTRONIC
         fields.append("delivery_method")
     _save(case, *fields)
-    case_id, notice_id = case.pk, notice.pk
     if decision == Decision.APPROVE:
         from yiwang.cases.results import case_results_issue
 
-        transaction.on_commit(lambda: case_results_issue(case_id))
-    transaction.on_commit(lambda: notify.case_notice_sent(case_id, notice_id))
+        transaction.on_commit(lambda: case_results_issue(case))  # after commit: the case as decided
+    transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     if case.delivery_method == DeliveryMethod.ELECTRONIC:
         _close(case, actor=actor, data={"method": DeliveryMethod.ELECTRONIC})
 
@@ -1296,13 +1327,13 @@ def case_decide(*, actor: Any, case_id: int, decision: str, reason: str) -> Case
         raise DomainError(ErrorCode.VALIDATION, "决定应为准予或不予", field="decision")
     open_steps = list(case.steps.filter(state=StepState.OPEN, block=case.current_block))
     final = [s for s in open_steps if s.is_final]
-    handled = _handled(actor, {s.department_id for s in final})
+    handled = _handled(actor, {s.department_id for s in final}, case)
     step = next((s for s in final if s.department_id in handled), None)
     if step is None:
         if not final:
             raise DomainError(ErrorCode.INVALID_STATE, "尚未到决定环节，请先完成审核环节")
         raise permission_denied("您不是决定环节办理机构的审批人员")
-    _may_handle_step(actor, step, handles=True)
+    _may_handle_step(actor, step, case, handles=True)
     if any(not s.is_final for s in open_steps):
         raise DomainError(ErrorCode.INVALID_STATE, "并联环节尚未全部办结，暂不能作出决定")
     if case.paused_since is not None:
@@ -1421,7 +1452,7 @@ def case_withdraw(*, actor: Any, case_id: int, reason: str) -> Case:
 
 def _current_step_handler(actor: Any, case: Case) -> None:
     departments = set(case.steps.filter(state=StepState.OPEN).values_list("department_id", flat=True))
-    if not _handled(actor, departments | {case.department_id}):
+    if not _handled(actor, departments | {case.department_id}, case):
         raise permission_denied("您不是该办件办理机构的审批人员")
 
 
@@ -1494,7 +1525,7 @@ def case_special_start(*, actor: Any, case_id: int, name: str, reason: str, plan
         at=now,
     )
     _save(case, "paused_since")
-    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return procedure
 
 
@@ -1591,7 +1622,7 @@ def case_extend(*, actor: Any, case_id: int, days: int, reason: str) -> SpecialP
         at=now,
     )
     _save(case, "extended_days", "legal_due", "promise_due", "warn_on")
-    transaction.on_commit(lambda: notify.case_notice_sent(case.pk, notice.pk))
+    transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return procedure
 
 
@@ -1602,7 +1633,7 @@ def case_extend(*, actor: Any, case_id: int, days: int, reason: str) -> SpecialP
 def case_commitment_check(*, actor: Any, case_id: int, kept: bool, note: str) -> CommitmentCheck:
     """核查 result of a 告知承诺 case: kept or broken (承诺不实 needs a note; credit systems read it)."""
     case = _lock(case_id)
-    if not _handles(actor, case.department_id):
+    if not _handles(actor, case.department_id, case):
         raise permission_denied("您不是该办件实施部门的审批人员")
     check = CommitmentCheck.objects.select_for_update().filter(case=case).first()
     if check is None:

@@ -149,15 +149,19 @@ def _event_for_case(
     )
 
 
-def service_event_record_for_case_event(*, case_event: CaseEvent) -> ServiceEvent | None:
+def service_event_record_for_case_event(*, case_event: CaseEvent, inserted: bool = False) -> ServiceEvent | None:
     """The rateable service event of ``case_event`` (受理、不予受理、补正告知、办结), made once: a second call
-    for the same case event returns the first row (``case_event`` is unique). Other actions: None."""
+    for the same case event returns the first row (``case_event`` is unique). Other actions: None.
+
+    ``inserted``: the case event was inserted by this very transaction (the ``post_save`` receiver), so no
+    service event can exist for it yet and the look-up is skipped; the unique constraint still holds."""
     kind = RATEABLE_ACTIONS.get(case_event.action)
     if kind is None:
         return None
-    existing = ServiceEvent.objects.filter(case_event_id=case_event.pk).first()
-    if existing is not None:
-        return existing
+    if not inserted:
+        existing = ServiceEvent.objects.filter(case_event_id=case_event.pk).first()
+        if existing is not None:
+            return existing
     case = case_event.case
     if kind == ServiceKind.CLOSE:
         window_id = case.pickup_window_id if case.delivery_method == DeliveryMethod.PICKUP else None

@@ -24,6 +24,6 @@ def case_event_saved(sender: Any, instance: Any, created: bool, raw: bool = Fals
         return
     try:
         with transaction.atomic():
-            service_event_record_for_case_event(case_event=instance)
+            service_event_record_for_case_event(case_event=instance, inserted=True)
     except Exception:  # never break the case transition; the sweep retries
         logger.exception("could not record the rateable service of case event %s", instance.pk)
