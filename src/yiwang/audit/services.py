@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yiwang.audit.models import AuditChainHead, AuditEvent, AuditSealBatch
 from yiwang.core import context
+from yiwang.core.prepared import row_insert
 
 GENESIS_HASH = "0" * 64
 
@@ -52,17 +53,19 @@ def record(
     ctx = context.current()
     if ctx.acting_as and "acting_as" not in (changes or {}):
         changes = {**(changes or {}), "acting_as": ctx.acting_as}  # 办事身份 (个人 / 企业) of the request
-    return AuditEvent.objects.create(
-        actor_id=actor_id,
-        actor_username=actor_username,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        object_repr=object_repr[:200],
-        changes=changes or {},
-        purpose=purpose[:200],
-        ip=ctx.ip,
-        request_id=ctx.request_id,
+    return row_insert(  # save(force_insert=True) with its SQL built once: every write makes one of these
+        AuditEvent(
+            actor_id=actor_id,
+            actor_username=actor_username,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:200],
+            changes=changes or {},
+            purpose=purpose[:200],
+            ip=ctx.ip,
+            request_id=ctx.request_id,
+        )
     )
 
 

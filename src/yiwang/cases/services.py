@@ -58,6 +58,7 @@ from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core import clock, crypto
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied
+from yiwang.core.prepared import PreparedQuery, row_insert, row_update
 from yiwang.files.models import Upload
 from yiwang.regions.models import Department, Window
 
@@ -118,14 +119,8 @@ def _pinned_version(version_id: int, content_hash: str, item_id: int, effective_
     return version
 
 
-def _lock(case_id: int) -> Case:
-    """The case row, locked until the transaction ends: concurrent transitions on one case queue here,
-    and the second one sees the state the first one left (so exactly one of two equal actions wins).
-
-    Only the case row is read (with its version's hash and its department's region path); the version
-    comes from ``_VERSIONS``, and the department and the item are loaded when something asks for them.
-    """
-    rows = list(
+_LOCKED_CASE: PreparedQuery[Any] = PreparedQuery(  # compiled once: building this SQL cost more than running it
+    lambda case_id: (
         Case.objects.select_for_update(of=("self",))
         .annotate(
             pinned_content_hash=F("version__content_hash"),
@@ -135,15 +130,22 @@ def _lock(case_id: int) -> Case:
         .filter(pk=case_id)
         .order_by()[:1]
     )
+)
+
+
+def _lock(case_id: int) -> Case:
+    """The case row, locked until the transaction ends: concurrent transitions on one case queue here,
+    and the second one sees the state the first one left (so exactly one of two equal actions wins).
+
+    Only the case row is read (with its version's hash and its department's region path); the version
+    comes from ``_VERSIONS``, and the department and the item are loaded when something asks for them.
+    """
+    rows = _LOCKED_CASE.rows(case_id)
     if not rows:
         raise not_found("办件")
-    case = rows[0]
-    case.version = _pinned_version(
-        case.version_id,
-        case.pinned_content_hash,
-        case.item_id,
-        case.pinned_effective_until,
-    )
+    row = rows[0]
+    row.version = _pinned_version(row.version_id, row.pinned_content_hash, row.item_id, row.pinned_effective_until)
+    case: Case = row
     return case
 
 
@@ -214,17 +216,19 @@ def _event(
     """Append the case's next event and its audit row. The caller saves ``last_event_seq`` with the case."""
     case.last_event_seq += 1
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    event = CaseEvent.objects.create(
-        case=case,
-        seq=case.last_event_seq,
-        action=action,
-        from_state=from_state,
-        to_state=case.state,
-        actor=user,
-        actor_name=_actor_name(actor),
-        reason=reason,
-        data=data or {},
-        at=at or _now(),
+    event = row_insert(
+        CaseEvent(
+            case=case,
+            seq=case.last_event_seq,
+            action=action,
+            from_state=from_state,
+            to_state=case.state,
+            actor=user,
+            actor_name=_actor_name(actor),
+            reason=reason,
+            data=data or {},
+            at=at or _now(),
+        )
     )
     changes: dict[str, Any] = {"event": event.seq}
     if from_state != case.state:
@@ -234,7 +238,7 @@ def _event(
 
 
 def _save(case: Case, *fields: str) -> None:
-    case.save(update_fields=[*fields, "last_event_seq"])
+    row_update(case, [*fields, "last_event_seq"])  # save(update_fields=…) with its SQL built once
 
 
 def _notice(case: Case, *, kind: str, actor: Any, paragraphs: list[str], items: list[str] | None = None) -> CaseNotice:

@@ -1,0 +1,215 @@
+"""Querysets compiled once and run many times, and single-row writes with SQL built once: for the few
+statements every transition makes (the case row under its lock, its event and audit rows, the case's
+update), where building the SQL costs several times what running it does.
+
+Django compiles a queryset to SQL on every evaluation; for a wide row with joins that is most of the
+request's database time on SQLite (``bench/lifecycle.py``). ``PreparedQuery`` asks Django's own compiler
+once per database vendor for the SQL, the column layout and the value converters of a queryset built with
+placeholder arguments, then runs that SQL with the real arguments and builds the rows as ``ModelIterable``
+does (``Model.from_db`` plus the annotations). The queryset stays the single definition: what it selects,
+how it locks and how each column is converted are Django's, not ours.
+
+Only queries whose parameters are all placeholders may be prepared (checked when compiling), so a
+constant can never be baked into the cached SQL by mistake.
+
+``row_insert`` and ``row_update`` are ``save(force_insert=True)`` and ``save(update_fields=…)`` for one
+row: every value still goes through the field's ``pre_save`` and ``get_db_prep_save`` (defaults,
+``auto_now``, JSON encoders, time zones), and ``pre_save`` / ``post_save`` are sent as ``save`` sends them,
+so receivers (好差评's case-event hook) see no difference. Only the SQL text is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import DatabaseError, connections, models
+from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    model: type[models.Model]
+    sql: str
+    locks: bool  # SELECT … FOR UPDATE: only inside a transaction, as Django itself insists
+    positions: tuple[int, ...]  # for each SQL parameter, the index of the argument it takes
+    model_start: int
+    model_end: int
+    attnames: tuple[str, ...]
+    annotations: tuple[tuple[str, int], ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]  # (column, functions, expression)
+
+
+class Placeholder(int):
+    """An argument stand-in while compiling: an int no real row id reaches, recognisable in the params."""
+
+
+class PreparedQuery(Generic[M]):
+    """``PreparedQuery(lambda pk: Case.objects.filter(pk=pk)[:1])`` — ``.rows(case_id)`` runs it.
+
+    ``build`` receives one ``Placeholder`` per argument and returns the queryset; it is called once per
+    database alias (the SQL differs by vendor), under a lock so two threads never compile it twice.
+    """
+
+    def __init__(self, build: Callable[..., models.QuerySet[M]], arity: int = 1) -> None:
+        self._build = build
+        self._arity = arity
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, alias: str) -> _Compiled:
+        with self._lock:
+            found = self._compiled.get(alias)
+            if found is not None:
+                return found
+            stand_ins = [Placeholder(-(2**40) - i) for i in range(self._arity)]
+            queryset = self._build(*stand_ins)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            positions = []
+            for value in params:
+                index = next((i for i, s in enumerate(stand_ins) if value is s or value == s), None)
+                if index is None:
+                    raise ValueError(f"a prepared query may take placeholders only, not {value!r}")
+                positions.append(index)
+            klass_info = compiler.klass_info
+            if klass_info is None:
+                raise ValueError("a prepared query selects model rows")
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            attnames = tuple(column[0].target.attname for column in compiler.select[start:end])
+            fields = [column[0] for column in compiler.select[: compiler.col_count]]
+            converters = tuple(
+                (position, tuple(functions), expression)
+                for position, (functions, expression) in compiler.get_converters(fields).items()
+            )
+            found = _Compiled(
+                model=queryset.model,
+                sql=sql,
+                locks=queryset.query.select_for_update,
+                positions=tuple(positions),
+                model_start=start,
+                model_end=end,
+                attnames=attnames,
+                annotations=tuple(compiler.annotation_col_map.items()),
+                converters=converters,
+            )
+            self._compiled[alias] = found
+            return found
+
+    def rows(self, *arguments: Any, using: str = "default") -> list[M]:
+        compiled = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        if compiled.locks and connection.get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = [arguments[i] for i in compiled.positions]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            fetched = cursor.fetchall()
+        model = compiled.model
+        result = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for position, functions, expression in compiled.converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            instance = model.from_db(using, compiled.attnames, row[compiled.model_start : compiled.model_end])
+            for name, position in compiled.annotations:
+                setattr(instance, name, row[position])
+            result.append(instance)
+        return result  # type: ignore[return-value]
+
+
+# --- writes: one row inserted or updated, with the SQL built once per model (and field list) ------------
+
+_WRITES: dict[tuple[str, type[models.Model], tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}
+_WRITES_LOCK = threading.Lock()
+
+
+def _write_sql(alias: str, model: type[models.Model], names: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+    """(SQL, fields) of the insert (``names == ()``) or of the update of ``names`` for ``model``."""
+    key = (alias, model, names)
+    found = _WRITES.get(key)
+    if found is not None:
+        return found
+    connection: Any = connections[alias]
+    quote = connection.ops.quote_name
+    meta: Any = model._meta  # django-stubs types columns as optional; every concrete field has one
+    table = quote(meta.db_table)
+    if names:
+        fields = tuple(meta.get_field(name) for name in names)
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        sql = f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 — our names
+    else:
+        fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
+        columns = ", ".join(quote(f.column) for f in fields)
+        values = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608 — our names
+        if connection.features.can_return_columns_from_insert:
+            returning, _ = connection.ops.return_insert_columns([meta.pk])
+            sql = f"{sql} {returning}"
+    with _WRITES_LOCK:
+        _WRITES[key] = (sql, fields)
+    return sql, fields
+
+
+def _db_value(field: Any, value: Any, connection: Any) -> Any:
+    if hasattr(value, "resolve_expression"):  # F(), Now()…: only the full ORM path compiles expressions
+        raise ValueError(f"{field.name}: row_insert / row_update take plain values, not expressions")
+    return field.get_db_prep_save(value, connection)
+
+
+def row_insert(instance: M, *, using: str = "default") -> M:
+    """``instance.save(force_insert=True)`` for a model with an auto id, through SQL built once per model:
+    the same column values (``pre_save`` and ``get_db_prep_save`` of every field, so defaults, ``auto_now``
+    and JSON encoders apply), the same ``pre_save`` / ``post_save`` signals, the id set on the instance."""
+    model = type(instance)
+    meta: Any = model._meta
+    if meta.auto_field is None or meta.parents or instance.pk is not None:
+        raise ValueError("row_insert makes a new row of a model with an auto id and no parent model")
+    models.signals.pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    sql, fields = _write_sql(using, model, ())
+    connection: Any = connections[using]
+    params = [_db_value(f, f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if connection.features.can_return_columns_from_insert:
+            new_id = cursor.fetchone()[0]
+        else:
+            new_id = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    setattr(instance, meta.pk.attname, new_id)
+    instance._state.adding = False
+    instance._state.db = using
+    models.signals.post_save.send(
+        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
+    )
+    return instance
+
+
+def row_update(instance: models.Model, fields: tuple[str, ...] | list[str], *, using: str = "default") -> None:
+    """``instance.save(update_fields=fields)`` through SQL built once per (model, fields): the same
+    values, signals and refusal when the row is gone ("did not affect any rows")."""
+    names = tuple(dict.fromkeys(fields))
+    if not names:
+        return
+    model = type(instance)
+    frozen = frozenset(names)
+    models.signals.pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=frozen)
+    sql, targets = _write_sql(using, model, names)
+    connection = connections[using]
+    params = [_db_value(f, f.pre_save(instance, False), connection) for f in targets]
+    params.append(instance.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    instance._state.db = using
+    models.signals.post_save.send(
+        sender=model, instance=instance, created=False, update_fields=frozen, raw=False, using=using
+    )

@@ -1,0 +1,126 @@
+"""``core.prepared``: a queryset compiled once gives the very rows the queryset itself gives, on both
+databases, and refuses what it cannot prepare safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+from django.db.transaction import TransactionManagementError
+
+from yiwang.cases import services
+from yiwang.cases.choices import AcceptMode
+from yiwang.cases.models import Case
+from yiwang.core import clock
+from yiwang.core.prepared import PreparedQuery
+from yiwang.files.services import upload_create
+from yiwang.regions.models import Department
+from yiwang.testing.cases import published_item, valid_form
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+
+
+def _case_with_dates(world, item, monkeypatch) -> Case:
+    monkeypatch.setattr(clock, "now", lambda: MONDAY)
+    citizen = world.users["citizen_owner"]
+    upload = upload_create(actor=citizen, name="材料.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    case = services.case_submit(actor=citizen, item_id=item.pk, form=valid_form(), materials={"premises": [upload.pk]})
+    services.case_accept(actor=world.users["clerk_a"], case_id=case.pk, mode=AcceptMode.DEFERRED)
+    return Case.objects.get(pk=case.pk)
+
+
+def test_rows_equal_the_querysets_rows_field_by_field_with_converted_annotations(world, monkeypatch):
+    case = _case_with_dates(world, published_item(world.dept_a_market), monkeypatch)
+
+    def build(case_id):
+        return Case.objects.annotate(
+            path=F("department__region__path"), until=F("legal_due"), created=F("submitted_at")
+        ).filter(pk=case_id)
+
+    prepared = PreparedQuery(build)
+    (got,) = prepared.rows(case.pk)
+    (expected,) = build(case.pk)
+    for field in Case._meta.concrete_fields:
+        assert getattr(got, field.attname) == getattr(expected, field.attname), field.attname
+    assert (got.path, got.until, got.created) == (expected.path, expected.until, expected.created)
+    assert isinstance(got.until, dt.date) and got.until == dt.date(2026, 3, 30)  # a date, not SQLite's text
+    assert got._state.adding is False and got._state.db == "default"
+    assert prepared.rows(case.pk + 10_000) == []  # compiled SQL, other argument: no row
+
+
+def test_two_arguments_take_their_own_places(world):
+    prepared = PreparedQuery(lambda low, high: Department.objects.filter(pk__gte=low, pk__lte=high).order_by("pk"), 2)
+    ids = list(Department.objects.order_by("pk").values_list("pk", flat=True))
+    assert [d.pk for d in prepared.rows(ids[1], ids[2])] == ids[1:3]
+    assert [d.pk for d in prepared.rows(ids[0], ids[-1])] == ids
+
+
+def test_a_constant_parameter_is_refused_when_compiling(world):
+    prepared = PreparedQuery(lambda pk: Department.objects.filter(pk=pk, name="固定"))
+    with pytest.raises(ValueError, match="placeholders only"):
+        prepared.rows(1)
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit outside the block, as in production
+def test_a_locking_query_outside_a_transaction_is_refused_like_djangos(world):
+    first = Department.objects.order_by("pk").first()
+    prepared = PreparedQuery(lambda pk: Department.objects.select_for_update().filter(pk=pk))
+    with transaction.atomic():
+        assert [d.pk for d in prepared.rows(first.pk)] == [first.pk]
+    with pytest.raises(TransactionManagementError):
+        prepared.rows(first.pk)
+
+
+def test_row_insert_stores_what_save_stores_and_sends_the_same_signals(world):
+    from django.db.models.signals import post_save, pre_save
+
+    from yiwang.audit.models import AuditEvent
+    from yiwang.core.prepared import row_insert
+
+    seen: list[tuple[str, bool | None, int | None]] = []
+
+    def on_pre(sender, instance, **kwargs):
+        seen.append(("pre", None, instance.pk))
+
+    def on_post(sender, instance, created, **kwargs):
+        seen.append(("post", created, instance.pk))
+
+    pre_save.connect(on_pre, sender=AuditEvent)
+    post_save.connect(on_post, sender=AuditEvent)
+    try:
+        ours = row_insert(AuditEvent(action="test.one", changes={"名称": ["甲", "乙"]}, ip="127.0.0.1"))
+        theirs = AuditEvent(action="test.one", changes={"名称": ["甲", "乙"]}, ip="127.0.0.1")
+        theirs.save(force_insert=True)
+    finally:
+        pre_save.disconnect(on_pre, sender=AuditEvent)
+        post_save.disconnect(on_post, sender=AuditEvent)
+    assert ours.pk is not None and ours.pk != theirs.pk and ours._state.adding is False
+    assert seen == [("pre", None, None), ("post", True, ours.pk), ("pre", None, None), ("post", True, theirs.pk)]
+    stored, saved = AuditEvent.objects.get(pk=ours.pk), AuditEvent.objects.get(pk=theirs.pk)
+    for field in ("action", "changes", "ip", "actor_id", "purpose", "seq"):
+        assert getattr(stored, field) == getattr(saved, field), field
+    assert stored.occurred_at == ours.occurred_at  # the default, set when the object was made
+
+
+def test_row_update_writes_only_the_named_fields_and_refuses_a_vanished_row(world):
+    from django.db import DatabaseError
+    from django.db.models import F
+
+    from yiwang.core.prepared import row_update
+
+    department = Department.objects.order_by("pk").first()
+    other = Department.objects.get(pk=department.pk)
+    department.name, department.short_name = "改名后的部门", "不应写入"
+    row_update(department, ["name"])
+    fresh = Department.objects.get(pk=department.pk)
+    assert (fresh.name, fresh.short_name) == ("改名后的部门", other.short_name)
+    department.name = F("short_name")
+    with pytest.raises(ValueError, match="plain values"):
+        row_update(department, ["name"])
+    gone = Department(pk=department.pk + 10_000, name="不存在")
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        row_update(gone, ["name"])
