@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Q
 
 from yiwang.accounts.choices import StaffRole, UserKind
+from yiwang.core.prepared import PreparedQuery
 
 
 class Action(StrEnum):
@@ -173,6 +174,17 @@ def _is_staff(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.kind == UserKind.STAFF)
 
 
+def _assignments_of(user_id: int) -> Any:
+    from django.db.models import F
+
+    from yiwang.accounts.models import StaffAssignment
+
+    return StaffAssignment.objects.annotate(region_path=F("region__path")).filter(user_id=user_id)
+
+
+_ASSIGNMENTS: PreparedQuery[Any] = PreparedQuery(_assignments_of)  # read on every staff request: compiled once
+
+
 def scopes_for(user: Any, action: str) -> list[Scope]:
     """The scopes in which ``user`` may perform ``action`` (empty for citizens and anonymous users).
 
@@ -182,12 +194,8 @@ def scopes_for(user: Any, action: str) -> list[Scope]:
         return []
     cache: dict[str, list[Scope]] | None = getattr(user, "_yiwang_scopes", None)
     if cache is None:
-        from yiwang.accounts.models import StaffAssignment
-
         cache = {}
-        rows = StaffAssignment.objects.filter(user=user).values_list(
-            "role", "region__path", "department_id", "all_departments"
-        )
+        rows = [(a.role, a.region_path, a.department_id, a.all_departments) for a in _ASSIGNMENTS.rows(user.pk)]
         for role, path, department_id, all_departments in rows:
             for act in ROLE_ACTIONS.get(role, frozenset()):
                 cache.setdefault(act, []).append(Scope(role, path, None if all_departments else department_id))

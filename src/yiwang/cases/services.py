@@ -243,14 +243,16 @@ def _save(case: Case, *fields: str) -> None:
 
 def _notice(case: Case, *, kind: str, actor: Any, paragraphs: list[str], items: list[str] | None = None) -> CaseNotice:
     count = CaseNotice.objects.filter(case=case).count()
-    return CaseNotice.objects.create(
-        case=case,
-        kind=kind,
-        number=f"{case.number}-N{count + 1:03d}",
-        paragraphs=paragraphs,
-        items=items or [],
-        issued_at=_now(),
-        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+    return row_insert(
+        CaseNotice(
+            case=case,
+            kind=kind,
+            number=f"{case.number}-N{count + 1:03d}",
+            paragraphs=paragraphs,
+            items=items or [],
+            issued_at=_now(),
+            issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
     )
 
 

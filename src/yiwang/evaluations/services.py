@@ -32,6 +32,7 @@ from yiwang.cases.models import Case, CaseEvent
 from yiwang.cases.selectors import staff_may_case
 from yiwang.core import clock
 from yiwang.core.errors import DomainError, ErrorCode, not_found, permission_denied
+from yiwang.core.prepared import row_insert
 from yiwang.evaluations import conf, selectors
 from yiwang.evaluations.choices import (
     BAD_LEVELS,
@@ -133,19 +134,21 @@ def _event_for_case(
     case: Case, *, kind: str, staff_id: int | None, window_id: int | None, at: dt.datetime, case_event: Any
 ) -> ServiceEvent:
     version = case.version
-    return ServiceEvent.objects.create(
-        kind=kind,
-        case=case,
-        case_event=case_event,
-        department_id=case.department_id,
-        window_id=window_id,
-        staff_id=staff_id,
-        item_id=case.item_id,
-        rater_id=_case_rater(case),
-        person_id=case.applicant_person_id,
-        title=(getattr(version, "name", "") or case.summary)[:300],
-        occurred_at=at,
-        rate_until=at + conf.rate_period(),
+    return row_insert(  # made after most case transitions: its INSERT is built once
+        ServiceEvent(
+            kind=kind,
+            case=case,
+            case_event=case_event,
+            department_id=case.department_id,
+            window_id=window_id,
+            staff_id=staff_id,
+            item_id=case.item_id,
+            rater_id=_case_rater(case),
+            person_id=case.applicant_person_id,
+            title=(getattr(version, "name", "") or case.summary)[:300],
+            occurred_at=at,
+            rate_until=at + conf.rate_period(),
+        )
     )
 
 
