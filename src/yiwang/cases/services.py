@@ -158,19 +158,14 @@ def _require_state(case: Case, states: Sequence[str], doing: str) -> None:
         raise _state_error(case, doing)
 
 
-def _department_paths(case: Case | None) -> dict[int, str]:
-    """``{department id: region path}`` of the case's own department, when ``_lock`` read it."""
-    path = getattr(case, "department_region_path", None)
-    return {case.department_id: path} if case is not None and path is not None else {}
+def _department_path(case: Case | None) -> str | None:
+    """The region path of the case's own department, when ``_lock`` read it with the row."""
+    return getattr(case, "department_region_path", None)
 
 
 def _staff_may(actor: Any, case: Case, action: str) -> None:
     allowed = staff_may_case(
-        actor,
-        action,
-        case_id=case.pk,
-        department_id=case.department_id,
-        department_path=getattr(case, "department_region_path", None),
+        actor, action, case_id=case.pk, department_id=case.department_id, department_path=_department_path(case)
     )
     if not allowed:
         raise permission_denied("您不能办理该办件（不在您的区划或部门范围内）")
@@ -190,13 +185,13 @@ def _handled(actor: Any, department_ids: set[int], case: Case | None = None) -> 
     read by ``_lock``) without a query, the others (联办) in one query for all of them."""
     if not department_ids:
         return set()
-    known = _department_paths(case)
-    handled = {
-        pk
-        for pk in department_ids & known.keys()
-        if scope_reaches(actor, Action.CASE_HANDLE, department_id=pk, region_path=known[pk])
-    }
-    rest = department_ids - known.keys()
+    handled: set[int] = set()
+    rest = set(department_ids)
+    path = _department_path(case)
+    if case is not None and path is not None and case.department_id in rest:
+        rest.discard(case.department_id)
+        if scope_reaches(actor, Action.CASE_HANDLE, department_id=case.department_id, region_path=path):
+            handled.add(case.department_id)
     if rest:
         q = department_q(actor, Action.CASE_HANDLE)
         handled.update(Department.objects.filter(q, pk__in=rest).values_list("pk", flat=True))
