@@ -161,6 +161,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": str(VAR_DIR / "test-yiwang.sqlite3")}
     if _db["NAME"] and _db["NAME"] != ":memory:":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding lets psycopg prepare a statement the server has seen a few times on this connection
+    # (ADR 0011): the hot statements are then parsed and planned once per connection, not on every call.
+    # Behind a transaction-mode pooler without prepared-statement support, set the threshold to "off".
+    _threshold = env_str("YIWANG_DB_PREPARE_THRESHOLD", "5").strip().lower()
+    _db["OPTIONS"] = {
+        "server_side_binding": _threshold != "off",
+        "prepare_threshold": None if _threshold == "off" else int(_threshold),
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

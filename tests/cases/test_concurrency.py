@@ -208,6 +208,8 @@ def test_one_idempotency_key_submitted_concurrently_makes_one_case():
     assert CaseEvent.objects.filter(case=made.get()).count() == 1
     assert services.case_form(made.get())["shop_name"] == "同一份申请"
     assert Case.objects.filter(item=item).count() == 2
+    # The losers rolled back whole, their case-number serials too: the warm-up's and the winner's only.
+    assert CaseNumberCounter.objects.get(prefix=f"{item.code}20260302").last == 2
 
 
 def test_the_same_key_with_a_different_application_is_refused_even_concurrently():

@@ -124,3 +124,51 @@ def test_row_update_writes_only_the_named_fields_and_refuses_a_vanished_row(worl
     gone = Department(pk=department.pk + 10_000, name="不存在")
     with pytest.raises(DatabaseError, match="did not affect any rows"):
         row_update(gone, ["name"])
+
+
+def test_select_related_models_are_built_as_the_querysets_are_without_a_query(world, django_assert_num_queries):
+    def build(pk):
+        return Department.objects.select_related("region", "region__parent").filter(pk=pk)
+
+    department = Department.objects.filter(region__parent__isnull=False).order_by("pk").first()
+    (expected,) = build(department.pk)
+    prepared = PreparedQuery(build)
+    prepared.rows(department.pk)  # compiled outside the count
+    with django_assert_num_queries(1):  # the row, with its region and the region's parent: nothing lazy
+        (got,) = prepared.rows(department.pk)
+        assert (got.region.pk, got.region.path) == (expected.region.pk, expected.region.path)
+        assert (got.region.parent.pk, got.region.parent.name) == (
+            expected.region.parent_id,
+            expected.region.parent.name,
+        )
+
+
+def test_row_insert_skipping_conflicts_writes_nothing_and_keeps_the_transaction_usable(world):
+    from django.db.models.signals import post_save
+
+    from yiwang.core.prepared import row_insert
+    from yiwang.regions.models import Region
+
+    county = world.county_a
+    posted: list[int] = []
+
+    def on_post(sender, instance, **kwargs):
+        posted.append(instance.pk)
+
+    post_save.connect(on_post, sender=Region)
+    try:
+        with transaction.atomic():  # no savepoint inside: a skipped row raises nothing to roll back
+            twin = Region(
+                code=county.code, name="重复的区划", level=county.level, parent=county.parent, path=county.path
+            )
+            assert row_insert(twin, skip_conflicts=True) is None
+            assert twin.pk is None
+            fresh = Region(
+                code="990000000000", name="新区划", level=county.level, parent=county.parent, path="/990000000000/"
+            )
+            assert row_insert(fresh, skip_conflicts=True) is fresh and fresh.pk is not None
+    finally:
+        post_save.disconnect(on_post, sender=Region)
+    assert posted == [fresh.pk]  # post_save only for the row written
+    assert Region.objects.filter(code=county.code).count() == 1
+    assert Region.objects.get(code="990000000000").name == "新区划"

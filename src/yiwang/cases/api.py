@@ -267,7 +267,7 @@ def _submitted_out(case: Case) -> dict[str, Any]:
         "lookup_code": case.lookup_code,
         "materials": [
             {"code": m.code, "name": m.name, "status": m.status, "status_label": m.get_status_display()}
-            for m in case.materials.order_by("id")
+            for m in case.materials.all()  # known from the submission without a query (case, id order)
         ],
     }
 

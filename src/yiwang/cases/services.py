@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ParamSpec
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -61,6 +62,8 @@ from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, pe
 from yiwang.core.prepared import PreparedQuery, row_insert, row_update
 from yiwang.files.models import Upload
 from yiwang.regions.models import Department, Window
+
+P = ParamSpec("P")
 
 FORM_CONTEXT = "cases.Case.form"
 ADDRESS_CONTEXT = "cases.Case.address"
@@ -207,14 +210,18 @@ def _event(
     reason: str = "",
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    seq: int | None = None,
 ) -> CaseEvent:
-    """Append the case's next event and its audit row. The caller saves ``last_event_seq`` with the case."""
-    case.last_event_seq += 1
+    """Append the case's next event and its audit row. The caller saves ``last_event_seq`` with the case
+    (``seq`` given: the number the caller has already stored on the row, as the submission does)."""
+    if seq is None:
+        case.last_event_seq += 1
+        seq = case.last_event_seq
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     event = row_insert(
         CaseEvent(
             case=case,
-            seq=case.last_event_seq,
+            seq=seq,
             action=action,
             from_state=from_state,
             to_state=case.state,
@@ -360,8 +367,8 @@ def case_number_next(*, code: str, on: dt.date) -> str:
 # --- 申请 (submission) -------------------------------------------------------------------------------------
 
 
-def _published_item(item_id: int) -> tuple[ServiceItem, ItemVersion]:
-    rows = list(
+_ITEM_FOR_SUBMIT: PreparedQuery[Any] = PreparedQuery(
+    lambda item_id: (
         ServiceItem.objects.select_related("department", "department__region")
         .annotate(
             current_content_hash=F("current_version__content_hash"),
@@ -370,6 +377,14 @@ def _published_item(item_id: int) -> tuple[ServiceItem, ItemVersion]:
         .filter(pk=item_id)
         .order_by()[:1]
     )
+)
+_PERSON_OF_USER: PreparedQuery[NaturalPerson] = PreparedQuery(
+    lambda user_id: NaturalPerson.objects.filter(user_id=user_id).order_by()[:1]  # one-to-one
+)
+
+
+def _published_item(item_id: int) -> tuple[ServiceItem, ItemVersion]:
+    rows = _ITEM_FOR_SUBMIT.rows(item_id)
     if not rows:
         raise not_found("事项")
     item = rows[0]
@@ -386,7 +401,8 @@ def _published_item(item_id: int) -> tuple[ServiceItem, ItemVersion]:
 
 
 def _own_person(actor: Any) -> NaturalPerson:
-    person = NaturalPerson.objects.filter(user=actor).first()
+    rows = _PERSON_OF_USER.rows(actor.pk)
+    person = rows[0] if rows else None
     if person is None:
         raise DomainError(ErrorCode.PERMISSION_DENIED, "请先完成实名登记后再申请")
     return person
@@ -439,6 +455,35 @@ def _applicant(
     return person, enterprise, False
 
 
+class _KeyTaken(Exception):
+    """A concurrent submission with the same idempotency key inserted its case first."""
+
+    def __init__(self, actor: Any, key: str, payload: str) -> None:
+        super().__init__(key)
+        self.actor, self.key, self.payload = actor, key, payload
+
+
+def _answer_lost_key_race(submit: Callable[P, Case]) -> Callable[P, Case]:
+    """Around ``submit``'s transaction: when a concurrent submission with the same idempotency key won the
+    insert, this one has rolled back whole (its case-number serial too, so no serial is skipped) and is
+    answered with the winner's case, as a replay would be."""
+
+    @functools.wraps(submit)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Case:
+        try:
+            return submit(*args, **kwargs)
+        except _KeyTaken as taken:
+            existing = Case.objects.filter(submitted_by=taken.actor, idempotency_key=taken.key).first()
+            if existing is None:  # the winner rolled back after our insert waited for it: try again
+                raise DomainError(
+                    ErrorCode.CONFLICT, "同一幂等键的另一次提交未能完成，请重试", field="idempotency_key"
+                ) from None
+            return _idempotent_replay(existing, taken.payload)
+
+    return wrapper
+
+
+@_answer_lost_key_race
 @transaction.atomic
 def case_submit(
     *,
@@ -461,8 +506,8 @@ def case_submit(
     """提交申请 (online, at a window, or from a department system): one case, one number, one event.
 
     With ``idempotency_key``, a retried submission returns the case the first one made — even when the
-    two arrive at the same moment (the partial unique constraint decides; the loser reads the winner).
-    The same key with a different application is refused.
+    two arrive at the same moment (the partial unique constraint decides; the loser rolls back and reads
+    the winner). The same key with a different application is refused.
     """
     if channel not in Channel.values:
         raise DomainError(ErrorCode.VALIDATION, "申报渠道不正确", field="channel")
@@ -573,38 +618,29 @@ def case_submit(
         window=window,
         warning_days=int(content.get("warning_days", 1)),
         commitment_signed=bool(commitment_signed),
+        last_event_seq=1,  # 申请, written below once the row has its id, is the case's first event
     )
+    if delivery_method:  # checked before the case exists, stored with its row
+        _set_delivery(case, method=delivery_method, window_id=pickup_window_id, address=address)
+    elif channel == Channel.WINDOW and window is not None:
+        _set_delivery(case, method=DeliveryMethod.PICKUP, window_id=window.pk, address="")
     if key:
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-        except IntegrityError:
-            # A concurrent submission with the same idempotency key won the insert; answer with its case.
-            existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
-            if existing is None:
-                raise
-            return _idempotent_replay(existing, payload)
+        # No savepoint: with a concurrent submission of the same key this insert writes nothing, and the
+        # whole transaction rolls back for ``_answer_lost_key_race`` to answer with the winner's case.
+        if row_insert(case, skip_conflicts=True) is None:
+            raise _KeyTaken(actor, key, payload)
     else:
-        case.save(force_insert=True)  # no savepoint needed: any IntegrityError is raised as it is
-    fields: list[str] = []
+        row_insert(case)
     if for_principal and person is not None:
-        authorisation = agent_authorisation_use(
+        case.authorisation = agent_authorisation_use(
             actor=actor, principal=person, item_code=item.code, act="case.submit", target=case
         )
-        case.authorisation = authorisation
-        fields.append("authorisation")
+        row_update(case, ["authorisation"])
     _create_materials(case, content, uploads, paper_counts, exemptions, now)
     for exemption in exemptions.values():
         if exemption.record is not None:
             exemption.record(case, actor)  # 用证记录: the licence's holder sees this use
-    _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now)
-    if delivery_method:
-        _set_delivery(case, method=delivery_method, window_id=pickup_window_id, address=address)
-        fields += ["delivery_method", "pickup_window", "pickup_code", "address_cipher"]
-    elif channel == Channel.WINDOW and window is not None:
-        _set_delivery(case, method=DeliveryMethod.PICKUP, window_id=window.pk, address="")
-        fields += ["delivery_method", "pickup_window", "pickup_code", "address_cipher"]
-    _save(case, *fields)  # one UPDATE for the authorisation, the delivery and the event counter
+    _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now, seq=1)
     if channel == Channel.ONLINE:
         # The application is in: its draft (on any device) is done with.
         identity = draft_identity(enterprise_id=enterprise_id, principal_id=principal_id)
@@ -654,6 +690,16 @@ def _create_materials(
         )
     created = CaseMaterial.objects.bulk_create(rows)
     _link_uploads(created, uploads)
+    _materials_known(case, created)
+
+
+def _materials_known(case: Case, rows: list[CaseMaterial]) -> None:
+    """``case.materials.all()`` answers ``rows`` without a query, as after ``prefetch_related("materials")``
+    (Django's own cache; a later ``filter`` still queries). ``_accept`` drops it when it settles them."""
+    cached = case.materials.get_queryset()
+    cached._result_cache = sorted(rows, key=lambda row: row.pk)  # the model's order: case, id
+    cached._prefetch_done = True  # type: ignore[attr-defined]  # what prefetch_related_objects sets
+    case.__dict__.setdefault("_prefetched_objects_cache", {})["materials"] = cached
 
 
 def _link_uploads(rows: Sequence[CaseMaterial], uploads: Mapping[str, list[int]]) -> None:
@@ -803,6 +849,7 @@ def _accept(
         case.deferred_due = due
     if changed:
         CaseMaterial.objects.bulk_update(changed, ["status"])
+        getattr(case, "_prefetched_objects_cache", {}).pop("materials", None)  # rows known at submission
     legal_due = deadlines.due_date(on, content.get("legal_limit"))
     promise_due = min(deadlines.due_date(on, content.get("promise_limit")), legal_due)
     old = case.state

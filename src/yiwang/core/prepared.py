@@ -6,8 +6,9 @@ Django compiles a queryset to SQL on every evaluation; for a wide row with joins
 request's database time on SQLite (``bench/lifecycle.py``). ``PreparedQuery`` asks Django's own compiler
 once per database vendor for the SQL, the column layout and the value converters of a queryset built with
 placeholder arguments, then runs that SQL with the real arguments and builds the rows as ``ModelIterable``
-does (``Model.from_db`` plus the annotations). The queryset stays the single definition: what it selects,
-how it locks and how each column is converted are Django's, not ours.
+does (``Model.from_db``, Django's own populators for ``select_related`` models, the annotations). The
+queryset stays the single definition: what it selects, how it locks and how each column is converted are
+Django's, not ours.
 
 Only queries whose parameters are all placeholders may be prepared (checked when compiling), so a
 constant can never be baked into the cached SQL by mistake.
@@ -23,9 +24,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from django.db import DatabaseError, connections, models
+from django.db.models.constants import OnConflict
+from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
@@ -42,6 +45,7 @@ class _Compiled:
     attnames: tuple[str, ...]
     annotations: tuple[tuple[str, int], ...]
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]  # (column, functions, expression)
+    populators: tuple[Any, ...]  # Django's RelatedPopulator of each select_related() model
 
 
 class Placeholder(int):
@@ -97,6 +101,8 @@ class PreparedQuery(Generic[M]):
                 attnames=attnames,
                 annotations=tuple(compiler.annotation_col_map.items()),
                 converters=converters,
+                # (django-stubs describes a newer Django that adds a fetch_mode argument; 5.2 takes three)
+                populators=tuple(get_related_populators(klass_info, compiler.select, alias)),  # type: ignore[call-arg]
             )
             self._compiled[alias] = found
             return found
@@ -120,6 +126,8 @@ class PreparedQuery(Generic[M]):
                     value = function(value, expression, connection)
                 row[position] = value
             instance = model.from_db(using, compiled.attnames, row[compiled.model_start : compiled.model_end])
+            for populator in compiled.populators:
+                populator.populate(row, instance)
             for name, position in compiled.annotations:
                 setattr(instance, name, row[position])
             result.append(instance)
@@ -128,13 +136,15 @@ class PreparedQuery(Generic[M]):
 
 # --- writes: one row inserted or updated, with the SQL built once per model (and field list) ------------
 
-_WRITES: dict[tuple[str, type[models.Model], tuple[str, ...]], tuple[str, tuple[Any, ...]]] = {}
+_WRITES: dict[tuple[str, type[models.Model], tuple[str, ...], bool], tuple[str, tuple[Any, ...]]] = {}
 _WRITES_LOCK = threading.Lock()
 
 
-def _write_sql(alias: str, model: type[models.Model], names: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+def _write_sql(
+    alias: str, model: type[models.Model], names: tuple[str, ...], skip_conflicts: bool = False
+) -> tuple[str, tuple[Any, ...]]:
     """(SQL, fields) of the insert (``names == ()``) or of the update of ``names`` for ``model``."""
-    key = (alias, model, names)
+    key = (alias, model, names, skip_conflicts)
     found = _WRITES.get(key)
     if found is not None:
         return found
@@ -150,7 +160,12 @@ def _write_sql(alias: str, model: type[models.Model], names: tuple[str, ...]) ->
         fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
         columns = ", ".join(quote(f.column) for f in fields)
         values = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608 — our names
+        on_conflict = OnConflict.IGNORE if skip_conflicts else None
+        if skip_conflicts and not connection.features.can_return_columns_from_insert:
+            raise ValueError("skip_conflicts needs INSERT … RETURNING to tell a skipped row from a new one")
+        insert = connection.ops.insert_statement(on_conflict=on_conflict)  # INSERT OR IGNORE INTO on SQLite
+        suffix = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)  # ON CONFLICT DO NOTHING
+        sql = f"{insert} {table} ({columns}) VALUES ({values}) {suffix}".rstrip()
         if connection.features.can_return_columns_from_insert:
             returning, _ = connection.ops.return_insert_columns([meta.pk])
             sql = f"{sql} {returning}"
@@ -165,22 +180,35 @@ def _db_value(field: Any, value: Any, connection: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
-def row_insert(instance: M, *, using: str = "default") -> M:
+@overload
+def row_insert(instance: M, *, using: str = ..., skip_conflicts: Literal[False] = ...) -> M: ...
+@overload
+def row_insert(instance: M, *, using: str = ..., skip_conflicts: Literal[True]) -> M | None: ...
+
+
+def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = False) -> M | None:
     """``instance.save(force_insert=True)`` for a model with an auto id, through SQL built once per model:
     the same column values (``pre_save`` and ``get_db_prep_save`` of every field, so defaults, ``auto_now``
-    and JSON encoders apply), the same ``pre_save`` / ``post_save`` signals, the id set on the instance."""
+    and JSON encoders apply), the same ``pre_save`` / ``post_save`` signals, the id set on the instance.
+
+    With ``skip_conflicts`` the insert is ``ON CONFLICT DO NOTHING`` (``INSERT OR IGNORE`` on SQLite): a row
+    that would break a unique constraint is not written, no error aborts the transaction (so no savepoint
+    is needed around it), ``post_save`` is not sent and ``None`` is returned."""
     model = type(instance)
     meta: Any = model._meta
     if meta.auto_field is None or meta.parents or instance.pk is not None:
         raise ValueError("row_insert makes a new row of a model with an auto id and no parent model")
     models.signals.pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
-    sql, fields = _write_sql(using, model, ())
+    sql, fields = _write_sql(using, model, (), skip_conflicts)
     connection: Any = connections[using]
     params = [_db_value(f, f.pre_save(instance, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if connection.features.can_return_columns_from_insert:
-            new_id = cursor.fetchone()[0]
+            returned = cursor.fetchone()
+            if returned is None:  # skip_conflicts: the row conflicted and was not written
+                return None
+            new_id = returned[0]
         else:
             new_id = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
     setattr(instance, meta.pk.attname, new_id)
