@@ -172,3 +172,35 @@ def test_row_insert_skipping_conflicts_writes_nothing_and_keeps_the_transaction_
     assert posted == [fresh.pk]  # post_save only for the row written
     assert Region.objects.filter(code=county.code).count() == 1
     assert Region.objects.get(code="990000000000").name == "新区划"
+
+
+def test_rows_insert_stores_what_bulk_create_stores_in_one_statement(world, django_assert_num_queries):
+    from yiwang.audit.models import AuditEvent
+    from yiwang.core.prepared import rows_insert
+
+    def events(tag):
+        return [AuditEvent(action=f"test.{tag}", changes={"序号": n}, ip="127.0.0.1") for n in range(3)]
+
+    ours = events("ours")
+    with django_assert_num_queries(1):
+        assert rows_insert(ours) == ours
+    theirs = AuditEvent.objects.bulk_create(events("theirs"))
+    assert [e.pk for e in ours] == sorted(e.pk for e in ours) and all(not e._state.adding for e in ours)
+    stored = list(AuditEvent.objects.filter(action="test.ours").order_by("pk"))
+    saved = list(AuditEvent.objects.filter(action="test.theirs").order_by("pk"))
+    assert [e.pk for e in stored] == [e.pk for e in ours]
+    for mine, reference in zip(stored, saved, strict=True):
+        for field in ("changes", "ip", "actor_id", "purpose", "seq"):
+            assert getattr(mine, field) == getattr(reference, field), field
+    assert len(theirs) == 3 and rows_insert([]) == []
+    with pytest.raises(ValueError, match="new instances of one model"):
+        rows_insert([stored[0]])
+
+
+def test_a_text_argument_takes_its_place_too(world):
+    from yiwang.regions.models import Region
+
+    prepared = PreparedQuery(lambda code: Region.objects.filter(code=code).only("pk").order_by()[:1])
+    county = world.county_a
+    assert [r.pk for r in prepared.rows(county.code)] == [county.pk]
+    assert prepared.rows("000000") == []

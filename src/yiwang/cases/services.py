@@ -59,7 +59,7 @@ from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core import clock, crypto
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied
-from yiwang.core.prepared import PreparedQuery, row_insert, row_update
+from yiwang.core.prepared import PreparedQuery, row_insert, row_update, rows_insert
 from yiwang.files.models import Upload
 from yiwang.regions.models import Department, Window
 
@@ -378,6 +378,10 @@ _ITEM_FOR_SUBMIT: PreparedQuery[Any] = PreparedQuery(
         .order_by()[:1]
     )
 )
+_CASE_OF_KEY: PreparedQuery[Case] = PreparedQuery(  # the idempotency probe: the id only
+    lambda user_id, key: Case.objects.filter(submitted_by_id=user_id, idempotency_key=key).only("pk").order_by()[:1],
+    2,
+)
 _PERSON_OF_USER: PreparedQuery[NaturalPerson] = PreparedQuery(
     lambda user_id: NaturalPerson.objects.filter(user_id=user_id).order_by()[:1]  # one-to-one
 )
@@ -526,8 +530,8 @@ def case_submit(
     )
     if key:
         # A narrow probe first: a first submission (the usual) reads no case row at all.
-        seen = Case.objects.filter(submitted_by=actor, idempotency_key=key).values_list("pk", flat=True).first()
-        existing = Case.objects.get(pk=seen) if seen is not None else None
+        seen = _CASE_OF_KEY.rows(actor.pk, key)
+        existing = Case.objects.get(pk=seen[0].pk) if seen else None
         if existing is not None:
             existing = _idempotent_replay(existing, payload)
             existing.replayed = True  # type: ignore[attr-defined]  # the API answers 200 instead of 201
@@ -688,7 +692,7 @@ def _create_materials(
                 exempt_note=exemption.note[:300] if exemption and not given else "",
             )
         )
-    created = CaseMaterial.objects.bulk_create(rows)
+    created = rows_insert(rows)  # bulk_create with its SQL built once
     _link_uploads(created, uploads)
     _materials_known(case, created)
 
@@ -807,7 +811,7 @@ def _open_block(case: Case, block: int, *, now: dt.datetime, before: Sequence[Ca
             )
         )
     case.current_block = block
-    return CaseStep.objects.bulk_create([*before, *rows])[len(before) :]
+    return rows_insert([*before, *rows])[len(before) :]  # bulk_create with its SQL built once
 
 
 def _accept(

@@ -22,7 +22,7 @@ so receivers (好差评's case-event hook) see no difference. Only the SQL text 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, overload
 
@@ -49,7 +49,8 @@ class _Compiled:
 
 
 class Placeholder(int):
-    """An argument stand-in while compiling: an int no real row id reaches, recognisable in the params."""
+    """An argument stand-in while compiling: an int no real row id reaches, recognisable in the params
+    (as itself, or as its digits where a text field's lookup made a string of it)."""
 
 
 class PreparedQuery(Generic[M]):
@@ -76,7 +77,8 @@ class PreparedQuery(Generic[M]):
             sql, params = compiler.as_sql()
             positions = []
             for value in params:
-                index = next((i for i, s in enumerate(stand_ins) if value is s or value == s), None)
+                # A text column's lookup turns the stand-in into its digits ("-1099511627776"): still ours.
+                index = next((i for i, s in enumerate(stand_ins) if value is s or value in (s, str(s))), None)
                 if index is None:
                     raise ValueError(f"a prepared query may take placeholders only, not {value!r}")
                 positions.append(index)
@@ -136,15 +138,15 @@ class PreparedQuery(Generic[M]):
 
 # --- writes: one row inserted or updated, with the SQL built once per model (and field list) ------------
 
-_WRITES: dict[tuple[str, type[models.Model], tuple[str, ...], bool], tuple[str, tuple[Any, ...]]] = {}
+_WRITES: dict[tuple[str, type[models.Model], tuple[str, ...], bool, int], tuple[str, tuple[Any, ...]]] = {}
 _WRITES_LOCK = threading.Lock()
 
 
 def _write_sql(
-    alias: str, model: type[models.Model], names: tuple[str, ...], skip_conflicts: bool = False
+    alias: str, model: type[models.Model], names: tuple[str, ...], skip_conflicts: bool = False, rows: int = 1
 ) -> tuple[str, tuple[Any, ...]]:
-    """(SQL, fields) of the insert (``names == ()``) or of the update of ``names`` for ``model``."""
-    key = (alias, model, names, skip_conflicts)
+    """(SQL, fields) of the insert of ``rows`` rows (``names == ()``) or of the update of ``names``."""
+    key = (alias, model, names, skip_conflicts, rows)
     found = _WRITES.get(key)
     if found is not None:
         return found
@@ -159,7 +161,7 @@ def _write_sql(
     else:
         fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
         columns = ", ".join(quote(f.column) for f in fields)
-        values = ", ".join(["%s"] * len(fields))
+        values = "), (".join([", ".join(["%s"] * len(fields))] * rows)
         on_conflict = OnConflict.IGNORE if skip_conflicts else None
         if skip_conflicts and not connection.features.can_return_columns_from_insert:
             raise ValueError("skip_conflicts needs INSERT … RETURNING to tell a skipped row from a new one")
@@ -218,6 +220,36 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
         sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
     )
     return instance
+
+
+def rows_insert(instances: Sequence[M], *, using: str = "default") -> list[M]:
+    """``bulk_create(instances)`` for a model with an auto id, through SQL built once per (model, number of
+    rows): one multi-row ``INSERT … RETURNING id``, the ids set in order, the same column values
+    (``pre_save`` and ``get_db_prep_save``), no signals — as ``bulk_create`` sends none. Batches of at most
+    the backend's bulk batch size, as ``bulk_create`` makes them."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    meta: Any = model._meta
+    connection: Any = connections[using]
+    if meta.auto_field is None or meta.parents or not connection.features.can_return_rows_from_bulk_insert:
+        raise ValueError("rows_insert makes new rows of a model with an auto id, on a backend that returns them")
+    if any(type(i) is not model or i.pk is not None for i in instances):
+        raise ValueError("rows_insert takes new instances of one model")
+    _, fields = _write_sql(using, model, ())
+    batch = max(1, connection.ops.bulk_batch_size(list(fields), list(instances)))
+    for start in range(0, len(instances), batch):
+        chunk = instances[start : start + batch]
+        sql, _ = _write_sql(using, model, (), False, len(chunk))
+        params = [_db_value(f, f.pre_save(i, True), connection) for i in chunk for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            returned = cursor.fetchall()
+        for instance, (new_id,) in zip(chunk, returned, strict=True):
+            setattr(instance, meta.pk.attname, new_id)
+            instance._state.adding = False
+            instance._state.db = using
+    return list(instances)
 
 
 def row_update(instance: models.Model, fields: tuple[str, ...] | list[str], *, using: str = "default") -> None:
