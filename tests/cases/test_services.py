@@ -387,3 +387,18 @@ def test_an_online_commitment_without_the_materials_needs_the_signature_and_reco
         ("premises", MaterialStatus.COMMITTED),
         ("photo", MaterialStatus.COMMITTED),
     }
+
+
+def test_a_submission_deletes_only_its_own_draft(world, person_item, upload_for, now):
+    from yiwang.cases.models import ApplicationDraft
+
+    owner, other = world.users["citizen_owner"], world.users["citizen_other"]
+    for actor, identity in ((owner, "person"), (owner, "principal:999"), (other, "person")):
+        services.draft_save(
+            actor=actor, item_id=person_item.pk, identity=identity, form={"shop_name": "草稿"}, materials={}, revision=0
+        )
+    services.case_submit(
+        actor=owner, item_id=person_item.pk, form=valid_form(), materials={"premises": [upload_for().pk]}
+    )
+    left = sorted(ApplicationDraft.objects.values_list("owner__username", "identity"))
+    assert left == sorted([(owner.username, "principal:999"), (other.username, "person")])

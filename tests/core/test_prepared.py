@@ -204,3 +204,22 @@ def test_a_text_argument_takes_its_place_too(world):
     county = world.county_a
     assert [r.pk for r in prepared.rows(county.code)] == [county.pk]
     assert prepared.rows("000000") == []
+
+
+def test_a_prepared_delete_removes_what_the_queryset_selects_and_refuses_cascades(world):
+    from yiwang.audit.models import AuditEvent
+    from yiwang.core.prepared import PreparedDelete, rows_insert
+    from yiwang.regions.models import Region
+
+    rows_insert([AuditEvent(action=f"test.del.{n % 2}", ip="127.0.0.1") for n in range(5)])
+    prepared = PreparedDelete(lambda action: AuditEvent.objects.filter(action=action))
+    assert prepared.run("test.del.0") == 3
+    assert prepared.run("test.del.0") == 0
+    assert list(AuditEvent.objects.filter(action__startswith="test.del.").values_list("action", flat=True)) == [
+        "test.del.1",
+        "test.del.1",
+    ]
+    cascading = PreparedDelete(lambda pk: Region.objects.filter(pk=pk))  # departments and sub-regions hang on it
+    with pytest.raises(ValueError, match="deletes fast"):
+        cascading.run(world.county_a.pk)
+    assert Region.objects.filter(pk=world.county_a.pk).exists()

@@ -59,7 +59,7 @@ from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core import clock, crypto
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied
-from yiwang.core.prepared import PreparedQuery, row_insert, row_update, rows_insert
+from yiwang.core.prepared import PreparedDelete, PreparedQuery, row_insert, row_update, rows_insert
 from yiwang.files.models import Upload
 from yiwang.regions.models import Department, Window
 
@@ -382,6 +382,12 @@ _CASE_OF_KEY: PreparedQuery[Case] = PreparedQuery(  # the idempotency probe: the
     lambda user_id, key: Case.objects.filter(submitted_by_id=user_id, idempotency_key=key).only("pk").order_by()[:1],
     2,
 )
+_DRAFT_DELETE = PreparedDelete(  # the application is in: its draft (on any device) is done with
+    lambda user_id, item_id, identity: ApplicationDraft.objects.filter(
+        owner_id=user_id, item_id=item_id, identity=identity
+    ),
+    3,
+)
 _PERSON_OF_USER: PreparedQuery[NaturalPerson] = PreparedQuery(
     lambda user_id: NaturalPerson.objects.filter(user_id=user_id).order_by()[:1]  # one-to-one
 )
@@ -648,7 +654,7 @@ def case_submit(
     if channel == Channel.ONLINE:
         # The application is in: its draft (on any device) is done with.
         identity = draft_identity(enterprise_id=enterprise_id, principal_id=principal_id)
-        ApplicationDraft.objects.filter(owner=actor, item=item, identity=identity).delete()
+        _DRAFT_DELETE.run(actor.pk, item.pk, identity)
     if version.auto_approval and content.get("auto_rules"):
         _auto_decide(case, cleaned_form, content, person, enterprise)
     return case

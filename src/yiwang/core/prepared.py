@@ -28,7 +28,9 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 from django.db import DatabaseError, connections, models
 from django.db.models.constants import OnConflict
+from django.db.models.deletion import Collector
 from django.db.models.query import get_related_populators
+from django.db.models.sql import DeleteQuery
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
@@ -53,7 +55,48 @@ class Placeholder(int):
     (as itself, or as its digits where a text field's lookup made a string of it)."""
 
 
-class PreparedQuery(Generic[M]):
+def _stand_ins(arity: int) -> list[Placeholder]:
+    return [Placeholder(-(2**40) - i) for i in range(arity)]
+
+
+def _positions(params: Sequence[Any], stand_ins: Sequence[Placeholder]) -> tuple[int, ...]:
+    """For each SQL parameter, the index of the argument it takes; a parameter that is no stand-in is refused."""
+    positions = []
+    for value in params:
+        # A text column's lookup turns the stand-in into its digits ("-1099511627776"): still ours.
+        index = next((i for i, s in enumerate(stand_ins) if value is s or value in (s, str(s))), None)
+        if index is None:
+            raise ValueError(f"a prepared query may take placeholders only, not {value!r}")
+        positions.append(index)
+    return tuple(positions)
+
+
+C = TypeVar("C")
+
+
+class _Prepared(Generic[C]):
+    """What a prepared statement keeps: ``build`` and, per database alias, what compiling it gave."""
+
+    def __init__(self, build: Callable[..., models.QuerySet[Any]], arity: int = 1) -> None:
+        self._build = build
+        self._arity = arity
+        self._compiled: dict[str, C] = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, alias: str) -> C:
+        with self._lock:
+            found = self._compiled.get(alias)
+            if found is None:
+                stand_ins = _stand_ins(self._arity)
+                found = self._compile_queryset(self._build(*stand_ins), stand_ins, alias)
+                self._compiled[alias] = found
+            return found
+
+    def _compile_queryset(self, queryset: models.QuerySet[Any], stand_ins: list[Placeholder], alias: str) -> C:
+        raise NotImplementedError
+
+
+class PreparedQuery(_Prepared[_Compiled], Generic[M]):
     """``PreparedQuery(lambda pk: Case.objects.filter(pk=pk)[:1])`` — ``.rows(case_id)`` runs it.
 
     ``build`` receives one ``Placeholder`` per argument and returns the queryset; it is called once per
@@ -61,53 +104,33 @@ class PreparedQuery(Generic[M]):
     """
 
     def __init__(self, build: Callable[..., models.QuerySet[M]], arity: int = 1) -> None:
-        self._build = build
-        self._arity = arity
-        self._compiled: dict[str, _Compiled] = {}
-        self._lock = threading.Lock()
+        super().__init__(build, arity)
 
-    def _compile(self, alias: str) -> _Compiled:
-        with self._lock:
-            found = self._compiled.get(alias)
-            if found is not None:
-                return found
-            stand_ins = [Placeholder(-(2**40) - i) for i in range(self._arity)]
-            queryset = self._build(*stand_ins)
-            compiler = queryset.query.get_compiler(using=alias)
-            sql, params = compiler.as_sql()
-            positions = []
-            for value in params:
-                # A text column's lookup turns the stand-in into its digits ("-1099511627776"): still ours.
-                index = next((i for i, s in enumerate(stand_ins) if value is s or value in (s, str(s))), None)
-                if index is None:
-                    raise ValueError(f"a prepared query may take placeholders only, not {value!r}")
-                positions.append(index)
-            klass_info = compiler.klass_info
-            if klass_info is None:
-                raise ValueError("a prepared query selects model rows")
-            select_fields = klass_info["select_fields"]
-            start, end = select_fields[0], select_fields[-1] + 1
-            attnames = tuple(column[0].target.attname for column in compiler.select[start:end])
-            fields = [column[0] for column in compiler.select[: compiler.col_count]]
-            converters = tuple(
+    def _compile_queryset(self, queryset: models.QuerySet[Any], stand_ins: list[Placeholder], alias: str) -> _Compiled:
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        klass_info = compiler.klass_info
+        if klass_info is None:
+            raise ValueError("a prepared query selects model rows")
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        return _Compiled(
+            model=queryset.model,
+            sql=sql,
+            locks=queryset.query.select_for_update,
+            positions=_positions(params, stand_ins),
+            model_start=start,
+            model_end=end,
+            attnames=tuple(column[0].target.attname for column in compiler.select[start:end]),
+            annotations=tuple(compiler.annotation_col_map.items()),
+            converters=tuple(
                 (position, tuple(functions), expression)
                 for position, (functions, expression) in compiler.get_converters(fields).items()
-            )
-            found = _Compiled(
-                model=queryset.model,
-                sql=sql,
-                locks=queryset.query.select_for_update,
-                positions=tuple(positions),
-                model_start=start,
-                model_end=end,
-                attnames=attnames,
-                annotations=tuple(compiler.annotation_col_map.items()),
-                converters=converters,
-                # (django-stubs describes a newer Django that adds a fetch_mode argument; 5.2 takes three)
-                populators=tuple(get_related_populators(klass_info, compiler.select, alias)),  # type: ignore[call-arg]
-            )
-            self._compiled[alias] = found
-            return found
+            ),
+            # (django-stubs describes a newer Django that adds a fetch_mode argument; 5.2 takes three)
+            populators=tuple(get_related_populators(klass_info, compiler.select, alias)),  # type: ignore[call-arg]
+        )
 
     def rows(self, *arguments: Any, using: str = "default") -> list[M]:
         compiled = self._compiled.get(using) or self._compile(using)
@@ -134,6 +157,30 @@ class PreparedQuery(Generic[M]):
                 setattr(instance, name, row[position])
             result.append(instance)
         return result  # type: ignore[return-value]
+
+
+class PreparedDelete(_Prepared[tuple[str, tuple[int, ...]]]):
+    """``PreparedDelete(lambda owner: Draft.objects.filter(owner_id=owner))`` — ``.run(user_id)`` deletes
+    what the queryset selects, as ``queryset.delete()`` does when Django can delete fast (one ``DELETE``:
+    no signals, no cascades to follow, which is checked when compiling), with the SQL compiled once."""
+
+    def _compile_queryset(
+        self, queryset: models.QuerySet[Any], stand_ins: list[Placeholder], alias: str
+    ) -> tuple[str, tuple[int, ...]]:
+        if queryset.query.is_sliced or not Collector(using=alias, origin=queryset).can_fast_delete(queryset):
+            raise ValueError("a prepared delete needs rows Django deletes fast (no signals, no cascades)")
+        query = queryset.query.chain(DeleteQuery)
+        query.select_for_update = query.select_related = False  # as QuerySet.delete() clears them
+        query.clear_ordering(force=True)
+        sql, params = query.get_compiler(using=alias).as_sql()
+        return sql, _positions(params, stand_ins)
+
+    def run(self, *arguments: Any, using: str = "default") -> int:
+        """Delete; the number of rows deleted."""
+        sql, positions = self._compiled.get(using) or self._compile(using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [arguments[i] for i in positions])
+            return int(cursor.rowcount)
 
 
 # --- writes: one row inserted or updated, with the SQL built once per model (and field list) ------------
