@@ -604,11 +604,12 @@ def case_submit(
         )
 
     now = _now()
-    on = timezone.localdate(now)
-    number = case_number_next(code=item.code, on=on)
+    if channel == Channel.ONLINE:
+        # The application is in: its draft (on any device) is done with. Deleted before the number is drawn:
+        # the counter row stays locked from the draw to the commit, so as little as can comes after it.
+        _DRAFT_DELETE.run(actor.pk, item.pk, draft_identity(enterprise_id=enterprise_id, principal_id=principal_id))
     applicant_name = enterprise.name if enterprise is not None else (person.name if person else "")
     case = Case(
-        number=number,
         item=item,
         version=version,
         department=item.department,
@@ -634,6 +635,7 @@ def case_submit(
         _set_delivery(case, method=delivery_method, window_id=pickup_window_id, address=address)
     elif channel == Channel.WINDOW and window is not None:
         _set_delivery(case, method=DeliveryMethod.PICKUP, window_id=window.pk, address="")
+    case.number = case_number_next(code=item.code, on=timezone.localdate(now))  # drawn last (see above)
     if key:
         # No savepoint: with a concurrent submission of the same key this insert writes nothing, and the
         # whole transaction rolls back for ``_answer_lost_key_race`` to answer with the winner's case.
@@ -651,10 +653,6 @@ def case_submit(
         if exemption.record is not None:
             exemption.record(case, actor)  # 用证记录: the licence's holder sees this use
     _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now, seq=1)
-    if channel == Channel.ONLINE:
-        # The application is in: its draft (on any device) is done with.
-        identity = draft_identity(enterprise_id=enterprise_id, principal_id=principal_id)
-        _DRAFT_DELETE.run(actor.pk, item.pk, identity)
     if version.auto_approval and content.get("auto_rules"):
         _auto_decide(case, cleaned_form, content, person, enterprise)
     return case
