@@ -163,7 +163,7 @@ def capture(stage: cs.Stage) -> Plan:
     transactions: list[tuple[bool, list[Statement]]] = []
     last_owner: Any = object()
     for owner, statement in recorder.rows:
-        found = re.match(r'\s*INSERT INTO "?(\w+)"?', statement.sql)
+        found = re.match(r'\s*INSERT\s+(?:OR\s+\w+\s+)?INTO "?(\w+)"?', statement.sql)  # also INSERT OR IGNORE
         statement.table = found.group(1) if found else ""
         statement.returning = " RETURNING " in statement.sql.upper()
         for path, value in _walk(statement.params):
