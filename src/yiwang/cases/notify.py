@@ -13,11 +13,15 @@ from yiwang.accounts.services import phone_of
 from yiwang.accounts.sms import SmsMessage, get_backend
 from yiwang.cases.choices import NoticeKind
 from yiwang.cases.models import Case, CaseNotice
+from yiwang.core.prepared import PreparedQuery
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "【一网通办】{name}，您的办件{number}有新的{kind}，请登录查看。"
 KIND_LABELS: dict[str, str] = dict(NoticeKind.choices)  # what ``CaseNotice.get_kind_display`` shows
+_NAME_AND_PHONE: PreparedQuery[NaturalPerson] = PreparedQuery(
+    lambda person_id: NaturalPerson.objects.filter(pk=person_id).only("name", "phone_cipher").order_by()[:1]
+)
 
 
 def case_notice_sent(notice: CaseNotice, case: Case) -> None:
@@ -29,11 +33,11 @@ def case_notice_sent(notice: CaseNotice, case: Case) -> None:
     number, kind, person_id = case.number, notice.kind, case.applicant_person_id
     if person_id is None:
         return
-    found = NaturalPerson.objects.filter(pk=person_id).values_list("name", "phone_cipher").first()
-    if found is None:
+    found = _NAME_AND_PHONE.rows(person_id)
+    if not found:
         return
-    name, phone_cipher = found
-    phone = phone_of(NaturalPerson(pk=person_id, name=name, phone_cipher=phone_cipher))
+    name = found[0].name
+    phone = phone_of(found[0])
     if not phone:
         return
     message = SmsMessage(

@@ -243,8 +243,13 @@ def _save(case: Case, *fields: str) -> None:
     row_update(case, [*fields, "last_event_seq"])  # save(update_fields=…) with its SQL built once
 
 
+_NOTICES_OF_CASE: PreparedQuery[CaseNotice] = PreparedQuery(
+    lambda case_id: CaseNotice.objects.filter(case_id=case_id).only("pk").order_by()
+)
+
+
 def _notice(case: Case, *, kind: str, actor: Any, paragraphs: list[str], items: list[str] | None = None) -> CaseNotice:
-    count = CaseNotice.objects.filter(case=case).count()
+    count = len(_NOTICES_OF_CASE.rows(case.pk))  # a handful per case: their ids, compiled once
     return row_insert(
         CaseNotice(
             case=case,
