@@ -301,7 +301,8 @@ def test_deferred_materials_are_reminded_once_a_day_when_due_and_flagged_when_ov
 
     services.case_accept(actor=world.users["clerk_a"], case_id=submitted.pk, mode=AcceptMode.DEFERRED)
     assert deferred_reminders_send(on=dt.date(2026, 3, 5)) == 0  # due 9 March: not yet
-    before = len(sms.outbox())
+    before = sms.outbox()  # kept referenced, so the ids of these messages stay theirs
+    seen = {id(m) for m in before}
     with django_capture_on_commit_callbacks(execute=True):
         assert deferred_reminders_send(on=dt.date(2026, 3, 6)) == 1  # one working day left
         assert deferred_reminders_send(on=dt.date(2026, 3, 6)) == 0  # once a day
@@ -402,3 +403,20 @@ def test_a_submission_deletes_only_its_own_draft(world, person_item, upload_for,
     )
     left = sorted(ApplicationDraft.objects.values_list("owner__username", "identity"))
     assert left == sorted([(owner.username, "principal:999"), (other.username, "person")])
+
+
+def test_a_notice_texts_the_applicant_once_the_transition_commits(world, submitted, django_capture_on_commit_callbacks):
+    from yiwang.accounts import sms
+    from yiwang.core.masking import mask_phone
+
+    before = sms.outbox()  # kept referenced, so the ids of these messages stay theirs
+    seen = {id(m) for m in before}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_request_supplement(
+            actor=world.users["clerk_a"],
+            case_id=submitted.pk,
+            items=[{"code": "premises", "problem": "租赁合同已过期"}],
+        )
+    sent = [m for m in sms.outbox() if id(m) not in seen]  # (the outbox is bounded: count by identity)
+    assert [m.phone_masked for m in sent] == [mask_phone("13805390001")]
+    assert sent[0].text == f"【一网通办】测试群众甲，您的办件{submitted.number}有新的补正材料一次性告知书，请登录查看。"
