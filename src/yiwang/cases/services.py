@@ -489,10 +489,10 @@ def _answer_lost_key_race(submit: Callable[P, Case]) -> Callable[P, Case]:
             return submit(*args, **kwargs)
         except _KeyTaken as taken:
             existing = Case.objects.filter(submitted_by=taken.actor, idempotency_key=taken.key).first()
-            if existing is None:  # the winner rolled back after our insert waited for it: try again
-                raise DomainError(
-                    ErrorCode.CONFLICT, "同一幂等键的另一次提交未能完成，请重试", field="idempotency_key"
-                ) from None
+            if existing is None:
+                # No winner: PostgreSQL would have written our row had it rolled back, so another constraint
+                # skipped it (SQLite's INSERT OR IGNORE skips any): a fault to report, not a conflict.
+                raise IntegrityError("办件未能写入（不是幂等键冲突）") from None
             return _idempotent_replay(existing, taken.payload)
 
     return wrapper
