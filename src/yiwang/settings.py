@@ -165,10 +165,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding lets psycopg prepare a statement the server has seen a few times on this connection
     # (ADR 0011): the hot statements are then parsed and planned once per connection, not on every call.
     # Behind a transaction-mode pooler without prepared-statement support, set the threshold to "off".
-    _threshold = env_str("YIWANG_DB_PREPARE_THRESHOLD", "5").strip().lower()
+    _prepare_off = env_str("YIWANG_DB_PREPARE_THRESHOLD", "").strip().lower() == "off"
     _db["OPTIONS"] = {
-        "server_side_binding": _threshold != "off",
-        "prepare_threshold": None if _threshold == "off" else int(_threshold),
+        "server_side_binding": not _prepare_off,
+        "prepare_threshold": None if _prepare_off else env_int("YIWANG_DB_PREPARE_THRESHOLD", 5),
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

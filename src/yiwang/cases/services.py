@@ -393,6 +393,15 @@ _DRAFT_DELETE = PreparedDelete(  # the application is in: its draft (on any devi
     ),
     3,
 )
+
+
+def _case_of_key(actor: Any, key: str) -> Case | None:
+    """The case ``actor`` submitted with idempotency key ``key``: a narrow probe first, so a first submission
+    (the usual) reads no case row at all."""
+    seen = _CASE_OF_KEY.rows(actor.pk, key)
+    return Case.objects.get(pk=seen[0].pk) if seen else None
+
+
 _PERSON_OF_USER: PreparedQuery[NaturalPerson] = PreparedQuery(
     lambda user_id: NaturalPerson.objects.filter(user_id=user_id).order_by()[:1]  # one-to-one
 )
@@ -488,7 +497,7 @@ def _answer_lost_key_race(submit: Callable[P, Case]) -> Callable[P, Case]:
         try:
             return submit(*args, **kwargs)
         except _KeyTaken as taken:
-            existing = Case.objects.filter(submitted_by=taken.actor, idempotency_key=taken.key).first()
+            existing = _case_of_key(taken.actor, taken.key)
             if existing is None:
                 # No winner: PostgreSQL would have written our row had it rolled back, so another constraint
                 # skipped it (SQLite's INSERT OR IGNORE skips any): a fault to report, not a conflict.
@@ -541,8 +550,7 @@ def case_submit(
     )
     if key:
         # A narrow probe first: a first submission (the usual) reads no case row at all.
-        seen = _CASE_OF_KEY.rows(actor.pk, key)
-        existing = Case.objects.get(pk=seen[0].pk) if seen else None
+        existing = _case_of_key(actor, key)
         if existing is not None:
             existing = _idempotent_replay(existing, payload)
             existing.replayed = True  # type: ignore[attr-defined]  # the API answers 200 instead of 201

@@ -229,6 +229,13 @@ def _db_value(field: Any, value: Any, connection: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
+def _stored(instance: models.Model, new_id: Any, using: str) -> None:
+    """What ``save`` leaves on an instance it has just inserted: its id, and its state (not adding, its db)."""
+    setattr(instance, instance._meta.pk.attname, new_id)
+    instance._state.adding = False
+    instance._state.db = using
+
+
 @overload
 def row_insert(instance: M, *, using: str = ..., skip_conflicts: Literal[False] = ...) -> M: ...
 @overload
@@ -260,9 +267,7 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
             new_id = returned[0]
         else:
             new_id = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-    setattr(instance, meta.pk.attname, new_id)
-    instance._state.adding = False
-    instance._state.db = using
+    _stored(instance, new_id, using)
     models.signals.post_save.send(
         sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
     )
@@ -293,9 +298,7 @@ def rows_insert(instances: Sequence[M], *, using: str = "default") -> list[M]:
             cursor.execute(sql, params)
             returned = cursor.fetchall()
         for instance, (new_id,) in zip(chunk, returned, strict=True):
-            setattr(instance, meta.pk.attname, new_id)
-            instance._state.adding = False
-            instance._state.db = using
+            _stored(instance, new_id, using)
     return list(instances)
 
 
