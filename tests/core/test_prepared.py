@@ -223,3 +223,53 @@ def test_a_prepared_delete_removes_what_the_queryset_selects_and_refuses_cascade
     with pytest.raises(ValueError, match="deletes fast"):
         cascading.run(world.county_a.pk)
     assert Region.objects.filter(pk=world.county_a.pk).exists()
+
+
+def test_a_small_integer_argument_compiles_and_a_constant_equal_to_a_stand_in_is_refused(world, monkeypatch):
+    from yiwang.cases.models import CaseStep
+    from yiwang.core.prepared import _STAND_IN_BASES
+
+    case = _case_with_dates(world, published_item(world.dept_a_market), monkeypatch)
+    # block is a PositiveSmallIntegerField: a stand-in beyond 32,767 would have compiled to no SQL at all
+    prepared = PreparedQuery(lambda case_id, block: CaseStep.objects.filter(case_id=case_id, block=block), 2)
+    expected = list(CaseStep.objects.filter(case_id=case.pk, block=case.current_block).values_list("pk", flat=True))
+    assert expected and [s.pk for s in prepared.rows(case.pk, case.current_block)] == expected
+    assert prepared.rows(case.pk, 0) == []
+    # A constant that happens to equal the first stand-in moves with neither compilation: refused, not
+    # mistaken for the argument.
+    lookalike = PreparedQuery(lambda case_id: CaseStep.objects.filter(case_id=case_id, block=_STAND_IN_BASES[0]))
+    with pytest.raises(ValueError, match="placeholders only"):
+        lookalike.rows(case.pk)
+
+
+def test_a_prepared_update_stores_what_update_stores_and_refuses_what_it_cannot_prepare(world, monkeypatch):
+    from yiwang.cases.choices import StepState
+    from yiwang.cases.models import CaseStep
+    from yiwang.core.prepared import PreparedUpdate
+
+    item = published_item(world.dept_a_market)
+    ours, theirs = (_case_with_dates(world, item, monkeypatch) for _ in range(2))
+    approver = world.users["approver_a"]
+    finished = dt.datetime(2026, 3, 3, 8, 30, tzinfo=dt.UTC)
+    values = {"state": StepState.DONE, "finished_at": finished, "finished_by": approver, "opinion": "同意"}
+    prepared = PreparedUpdate(
+        lambda case_id, state: CaseStep.objects.filter(case_id=case_id, state=state), tuple(values), arity=2
+    )
+    open_steps = CaseStep.objects.filter(case_id=ours.pk, state=StepState.OPEN).count()
+    assert open_steps >= 1
+    assert prepared.run(ours.pk, StepState.OPEN, values=values) == open_steps
+    assert CaseStep.objects.filter(case_id=theirs.pk, state=StepState.OPEN).update(**values) == open_steps
+    columns = ("position", "state", "finished_at", "finished_by_id", "opinion")
+    mine = list(CaseStep.objects.filter(case_id=ours.pk).order_by("position").values_list(*columns))
+    reference = list(CaseStep.objects.filter(case_id=theirs.pk).order_by("position").values_list(*columns))
+    assert mine == reference and (1, StepState.DONE, finished, approver.pk, "同意") in mine
+    assert prepared.run(ours.pk, StepState.OPEN, values=values) == 0  # none left open
+
+    with pytest.raises(ValueError, match="exactly the values"):
+        prepared.run(ours.pk, StepState.OPEN, values={"state": StepState.DONE})
+    joined = PreparedUpdate(lambda number: CaseStep.objects.filter(case__number=number), ("opinion",))
+    with pytest.raises(ValueError, match="no joins"):
+        joined.run(ours.number, values={"opinion": "x"})
+    with pytest.raises(ValueError, match="non-key fields"):
+        PreparedUpdate(lambda pk: CaseStep.objects.filter(pk=pk), ("id",)).run(1, values={"id": 2})
+    assert CaseStep.objects.filter(case_id=ours.pk, opinion="x").count() == 0

@@ -59,7 +59,7 @@ from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core import clock, crypto
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied
-from yiwang.core.prepared import PreparedDelete, PreparedQuery, row_insert, row_update, rows_insert
+from yiwang.core.prepared import PreparedDelete, PreparedQuery, PreparedUpdate, row_insert, row_update, rows_insert
 from yiwang.files.models import Upload
 from yiwang.regions.models import Department, Window
 
@@ -293,6 +293,15 @@ def _validate_form(case_content: Mapping[str, Any], data: Any, actor: Any) -> di
     return form_validate(fields=list(case_content.get("form") or []), data=data or {}, upload_ok=_upload_ok(actor))
 
 
+@functools.lru_cache(maxsize=16)
+def _owned_uploads(count: int) -> PreparedQuery[Upload]:
+    """Which of ``count`` upload ids the uploader owns, compiled once per count (a submission names a few)."""
+    return PreparedQuery(
+        lambda owner, *ids: Upload.objects.filter(pk__in=ids, uploader_id=owner).only("pk").order_by(),
+        arity=count + 1,
+    )
+
+
 def _valid_uploads(actor: Any, materials: Mapping[str, Any] | None, known: set[str]) -> dict[str, list[int]]:
     """``{material code: [upload id, …]}`` checked: known codes, uploads owned by ``actor``."""
     if materials is None:
@@ -313,7 +322,7 @@ def _valid_uploads(actor: Any, materials: Mapping[str, Any] | None, known: set[s
             cleaned[code] = list(dict.fromkeys(ids))
             wanted.update(ids)
     if wanted:
-        owned = set(Upload.objects.filter(pk__in=wanted, uploader=actor).values_list("pk", flat=True))
+        owned = {u.pk for u in _owned_uploads(len(wanted)).rows(actor.pk, *sorted(wanted))}
         for code, ids in cleaned.items():
             if any(i not in owned for i in ids):
                 errors.append(FieldError(field=f"materials.{code}", message="文件不存在或不属于您，请重新上传"))
@@ -831,6 +840,11 @@ def _open_block(case: Case, block: int, *, now: dt.datetime, before: Sequence[Ca
     return rows_insert([*before, *rows])[len(before) :]  # bulk_create with its SQL built once
 
 
+_MATERIALS_IN_STATUS: PreparedQuery[CaseMaterial] = PreparedQuery(
+    lambda case_id, status: CaseMaterial.objects.filter(case_id=case_id, status=status), arity=2
+)
+
+
 def _accept(
     case: Case,
     *,
@@ -843,7 +857,7 @@ def _accept(
     now = _now()
     on = timezone.localdate(now)
     content = _content(case)
-    absent = list(case.materials.filter(status=MaterialStatus.ABSENT))
+    absent = _MATERIALS_IN_STATUS.rows(case.pk, MaterialStatus.ABSENT)
     required_absent = [m for m in absent if m.necessity == Necessity.REQUIRED]
     deferrable_absent = [m for m in absent if m.necessity == Necessity.DEFERRABLE]
     changed: list[CaseMaterial] = []
@@ -1254,15 +1268,24 @@ def case_step_assign(*, actor: Any, case_id: int, step_id: int, assignee_id: int
     return step
 
 
+_OPEN_STEPS_OF_BLOCK_LOCKED: PreparedQuery[CaseStep] = PreparedQuery(
+    lambda case_id, block, state: CaseStep.objects.select_for_update().filter(
+        case_id=case_id, block=block, state=state
+    ),
+    arity=3,
+)
+_OPEN_STEPS_OF_BLOCK: PreparedQuery[CaseStep] = PreparedQuery(
+    lambda case_id, block, state: CaseStep.objects.filter(case_id=case_id, block=block, state=state), arity=3
+)
+
+
 @transaction.atomic
 def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) -> Case:
     """环节通过 (审核): the step is done; when its whole block is done the next block opens."""
     case = _lock(case_id)
     _require_state(case, [CaseState.HANDLING], "办理环节")
     # The open steps of the current block, locked: the step to complete and whether any other stays open.
-    block_steps = list(
-        CaseStep.objects.select_for_update().filter(case=case, block=case.current_block, state=StepState.OPEN)
-    )
+    block_steps = _OPEN_STEPS_OF_BLOCK_LOCKED.rows(case.pk, case.current_block, StepState.OPEN)
     step = next((s for s in block_steps if s.pk == step_id), None) or _open_step(case, step_id)
     _may_handle_step(actor, step, case)
     if step.is_final:
@@ -1273,8 +1296,9 @@ def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) 
     step.opinion = opinion
     step.finished_at = now
     step.finished_by = actor
-    step.assignee = step.assignee or actor
-    step.save(update_fields=["state", "opinion", "finished_at", "finished_by", "assignee"])
+    if step.assignee_id is None:
+        step.assignee = actor
+    row_update(step, ["state", "opinion", "finished_at", "finished_by", "assignee"])
     fields: list[str] = []
     opened: list[str] = []
     if not any(s.pk != step.pk for s in block_steps):
@@ -1325,6 +1349,17 @@ def case_step_return(*, actor: Any, case_id: int, step_id: int, to_position: int
 # --- 决定, 出件, 办结 --------------------------------------------------------------------------------------
 
 
+_END_RUNNING_PROCEDURES = PreparedUpdate(
+    lambda case_id: SpecialProcedure.objects.filter(case_id=case_id, ended_at__isnull=True),
+    ("ended_at", "ended_on", "result"),
+)
+_FINISH_STEPS_IN_STATE = PreparedUpdate(
+    lambda case_id, state: CaseStep.objects.filter(case_id=case_id, state=state),
+    ("state", "finished_at", "finished_by", "opinion"),
+    arity=2,
+)
+
+
 def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
     now = _now()
     content = _content(case)
@@ -1332,14 +1367,18 @@ def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
     # own procedures can be running (``case_special_start``; 延长审批 rows are made ended), so an item that
     # defines none needs no UPDATE.
     if any(p.get("type") != SpecialProcedureType.EXTENSION for p in content.get("special_procedures") or []):
-        case.special_procedures.filter(ended_at__isnull=True).update(
-            ended_at=now, ended_on=timezone.localdate(now), result="随决定结束"
+        _END_RUNNING_PROCEDURES.run(
+            case.pk, values={"ended_at": now, "ended_on": timezone.localdate(now), "result": "随决定结束"}
         )
-    case.steps.filter(state=StepState.OPEN).update(
-        state=StepState.DONE,
-        finished_at=now,
-        finished_by=actor if getattr(actor, "is_authenticated", False) else None,
-        opinion=reason[:2000],
+    _FINISH_STEPS_IN_STATE.run(
+        case.pk,
+        StepState.OPEN,
+        values={
+            "state": StepState.DONE,
+            "finished_at": now,
+            "finished_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "opinion": reason[:2000],
+        },
     )
     old = case.state
     case.state = CaseState.DECIDED
@@ -1394,7 +1433,7 @@ def case_decide(*, actor: Any, case_id: int, decision: str, reason: str) -> Case
     _require_state(case, [CaseState.HANDLING], "作出决定")
     if decision not in Decision.values:
         raise DomainError(ErrorCode.VALIDATION, "决定应为准予或不予", field="decision")
-    open_steps = list(case.steps.filter(state=StepState.OPEN, block=case.current_block))
+    open_steps = _OPEN_STEPS_OF_BLOCK.rows(case.pk, case.current_block, StepState.OPEN)
     final = [s for s in open_steps if s.is_final]
     handled = _handled(actor, {s.department_id for s in final}, case)
     step = next((s for s in final if s.department_id in handled), None)
@@ -1415,6 +1454,9 @@ def case_decide(*, actor: Any, case_id: int, decision: str, reason: str) -> Case
     return case
 
 
+_WINDOW: PreparedQuery[Window] = PreparedQuery(lambda pk: Window.objects.filter(pk=pk).order_by()[:1])
+
+
 def _set_delivery(case: Case, *, method: str, window_id: int | None, address: str) -> None:
     if method not in DeliveryMethod.values:
         raise DomainError(ErrorCode.VALIDATION, "出件方式应为窗口领取、快递送达或电子送达", field="delivery_method")
@@ -1422,7 +1464,7 @@ def _set_delivery(case: Case, *, method: str, window_id: int | None, address: st
     case.pickup_window = None
     case.address_cipher = ""
     if method == DeliveryMethod.PICKUP:
-        window = Window.objects.filter(pk=window_id).first() if window_id else None
+        window = next(iter(_WINDOW.rows(window_id)), None) if window_id else None
         if window is None:
             raise DomainError(ErrorCode.VALIDATION, "请选择领取结果的窗口", field="pickup_window_id")
         case.pickup_window = window

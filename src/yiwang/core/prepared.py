@@ -10,8 +10,11 @@ does (``Model.from_db``, Django's own populators for ``select_related`` models, 
 queryset stays the single definition: what it selects, how it locks and how each column is converted are
 Django's, not ours.
 
-Only queries whose parameters are all placeholders may be prepared (checked when compiling), so a
-constant can never be baked into the cached SQL by mistake.
+Only queries whose parameters are all placeholders may be prepared (checked when compiling, twice, with
+two sets of stand-ins), so a constant can never be baked into the cached SQL by mistake.
+``PreparedDelete`` and ``PreparedUpdate`` are ``queryset.delete()`` (when Django deletes fast) and
+``queryset.update(**values)`` the same way: the filter compiled once by Django, the values converted
+by their fields on every run.
 
 ``row_insert`` and ``row_update`` are ``save(force_insert=True)`` and ``save(update_fields=…)`` for one
 row: every value still goes through the field's ``pre_save`` and ``get_db_prep_save`` (defaults,
@@ -22,15 +25,16 @@ so receivers (好差评's case-event hook) see no difference. Only the SQL text 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, overload
 
+from django.core.exceptions import FullResultSet
 from django.db import DatabaseError, connections, models
 from django.db.models.constants import OnConflict
 from django.db.models.deletion import Collector
 from django.db.models.query import get_related_populators
-from django.db.models.sql import DeleteQuery
+from django.db.models.sql import DeleteQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
@@ -51,19 +55,29 @@ class _Compiled:
 
 
 class Placeholder(int):
-    """An argument stand-in while compiling: an int no real row id reaches, recognisable in the params
-    (as itself, or as its digits where a text field's lookup made a string of it)."""
+    """An argument stand-in while compiling, recognisable in the params (as itself, as the plain int an
+    integer field's lookup made of it, or as its digits where a text field's lookup made a string of it)."""
 
 
-def _stand_ins(arity: int) -> list[Placeholder]:
-    return [Placeholder(-(2**40) - i) for i in range(arity)]
+# Two sets of stand-ins, each within every integer field's range (Django compiles a literal beyond the
+# column's range, say past a PositiveSmallIntegerField's 32,767, into no SQL at all). A query is compiled
+# with both: an argument moves with its stand-in, while a constant that happens to equal one stays put,
+# so the two compilations disagree and the constant is refused instead of being taken for an argument.
+_STAND_IN_BASES = (30_001, 31_001)
+_MAX_ARITY = 500
+
+
+def _stand_ins(arity: int, base: int) -> list[Placeholder]:
+    if not 0 < arity <= _MAX_ARITY:
+        raise ValueError(f"a prepared statement takes 1 to {_MAX_ARITY} arguments")
+    return [Placeholder(base + i) for i in range(arity)]
 
 
 def _positions(params: Sequence[Any], stand_ins: Sequence[Placeholder]) -> tuple[int, ...]:
     """For each SQL parameter, the index of the argument it takes; a parameter that is no stand-in is refused."""
     positions = []
     for value in params:
-        # A text column's lookup turns the stand-in into its digits ("-1099511627776"): still ours.
+        # A text column's lookup turns the stand-in into its digits ("30001"): still ours.
         index = next((i for i, s in enumerate(stand_ins) if value is s or value in (s, str(s))), None)
         if index is None:
             raise ValueError(f"a prepared query may take placeholders only, not {value!r}")
@@ -87,12 +101,19 @@ class _Prepared(Generic[C]):
         with self._lock:
             found = self._compiled.get(alias)
             if found is None:
-                stand_ins = _stand_ins(self._arity)
-                found = self._compile_queryset(self._build(*stand_ins), stand_ins, alias)
+                first, second = (_stand_ins(self._arity, base) for base in _STAND_IN_BASES)
+                found = self._compile_queryset(self._build(*first), first, alias)
+                again = self._compile_queryset(self._build(*second), second, alias)
+                if self._shape(found) != self._shape(again):
+                    raise ValueError("a prepared statement must compile to the same SQL whatever its arguments")
                 self._compiled[alias] = found
             return found
 
     def _compile_queryset(self, queryset: models.QuerySet[Any], stand_ins: list[Placeholder], alias: str) -> C:
+        raise NotImplementedError
+
+    def _shape(self, compiled: C) -> tuple[str, tuple[int, ...]]:
+        """The SQL and the argument positions of what compiling gave (the same for any stand-ins)."""
         raise NotImplementedError
 
 
@@ -131,6 +152,9 @@ class PreparedQuery(_Prepared[_Compiled], Generic[M]):
             # (django-stubs describes a newer Django that adds a fetch_mode argument; 5.2 takes three)
             populators=tuple(get_related_populators(klass_info, compiler.select, alias)),  # type: ignore[call-arg]
         )
+
+    def _shape(self, compiled: _Compiled) -> tuple[str, tuple[int, ...]]:
+        return compiled.sql, compiled.positions
 
     def rows(self, *arguments: Any, using: str = "default") -> list[M]:
         compiled = self._compiled.get(using) or self._compile(using)
@@ -175,12 +199,73 @@ class PreparedDelete(_Prepared[tuple[str, tuple[int, ...]]]):
         sql, params = query.get_compiler(using=alias).as_sql()
         return sql, _positions(params, stand_ins)
 
+    def _shape(self, compiled: tuple[str, tuple[int, ...]]) -> tuple[str, tuple[int, ...]]:
+        return compiled
+
     def run(self, *arguments: Any, using: str = "default") -> int:
         """Delete; the number of rows deleted."""
         sql, positions = self._compiled.get(using) or self._compile(using)
         with connections[using].cursor() as cursor:
             cursor.execute(sql, [arguments[i] for i in positions])
             return int(cursor.rowcount)
+
+
+class PreparedUpdate(_Prepared[tuple[str, tuple[Any, ...], tuple[int, ...]]]):
+    """``PreparedUpdate(lambda case: Step.objects.filter(case_id=case, state="open"), ("state", "finished_at"))``
+    — ``.run(case_id, values={"state": "done", "finished_at": now})`` is ``queryset.update(**values)`` with
+    the SQL compiled once: one ``UPDATE`` of the rows the queryset selects, each value through its field's
+    ``get_db_prep_save`` (a model instance for a foreign key gives its id, as ``update`` takes it), no
+    signals — as ``update`` sends none. The filter must stay on the model's own table (no joins)."""
+
+    def __init__(self, build: Callable[..., models.QuerySet[Any]], fields: Sequence[str], arity: int = 1) -> None:
+        super().__init__(build, arity)
+        self._names = tuple(dict.fromkeys(fields))
+        if not self._names:
+            raise ValueError("a prepared update sets at least one field")
+
+    def _compile_queryset(
+        self, queryset: models.QuerySet[Any], stand_ins: list[Placeholder], alias: str
+    ) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
+        meta: Any = queryset.model._meta
+        fields = tuple(meta.get_field(name) for name in self._names)
+        if queryset.query.is_sliced or any(
+            not f.concrete or f.many_to_many or f.primary_key or hasattr(f, "get_placeholder") for f in fields
+        ):
+            raise ValueError("a prepared update sets concrete, non-key fields of an unsliced queryset")
+        query = queryset.query.chain(UpdateQuery)
+        if sum(1 for count in query.alias_refcount.values() if count) > 1:
+            raise ValueError("a prepared update filters on the model's own table only (no joins)")
+        connection: Any = connections[alias]
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments}"  # noqa: S608 — our names
+        try:
+            where, params = query.get_compiler(using=alias).compile(query.where)
+        except FullResultSet:  # no filter: every row
+            return sql, fields, ()
+        return f"{sql} WHERE {where}", fields, _positions(params, stand_ins)
+
+    def _shape(self, compiled: tuple[str, tuple[Any, ...], tuple[int, ...]]) -> tuple[str, tuple[int, ...]]:
+        return compiled[0], compiled[2]
+
+    def run(self, *arguments: Any, values: Mapping[str, Any], using: str = "default") -> int:
+        """Update; the number of rows updated."""
+        sql, fields, positions = self._compiled.get(using) or self._compile(using)
+        if values.keys() != set(self._names):
+            raise ValueError(f"a prepared update takes exactly the values of {', '.join(self._names)}")
+        connection = connections[using]
+        params = [_db_value(f, _update_value(f, values[f.name]), connection) for f in fields]
+        params.extend(arguments[i] for i in positions)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)
+
+
+def _update_value(field: Any, value: Any) -> Any:
+    """What ``update`` stores for ``value``: a model instance for a relation becomes its key."""
+    if field.remote_field and hasattr(value, "prepare_database_save"):
+        return value.prepare_database_save(field)
+    return value
 
 
 # --- writes: one row inserted or updated, with the SQL built once per model (and field list) ------------

@@ -32,7 +32,7 @@ from yiwang.cases.models import Case, CaseEvent
 from yiwang.cases.selectors import staff_may_case
 from yiwang.core import clock
 from yiwang.core.errors import DomainError, ErrorCode, not_found, permission_denied
-from yiwang.core.prepared import row_insert
+from yiwang.core.prepared import PreparedQuery, row_insert
 from yiwang.evaluations import conf, selectors
 from yiwang.evaluations.choices import (
     BAD_LEVELS,
@@ -119,15 +119,16 @@ def due_after(start: dt.date, workdays: int) -> dt.date:
 # --- service events (一事一评 from case events, 缴费, the catch-up sweep) ---------------------------------
 
 
+_PERSON_OF_KIND: PreparedQuery[NaturalPerson] = PreparedQuery(  # asked after most case transitions
+    lambda pk, kind: NaturalPerson.objects.filter(pk=pk, user__kind=kind).only("user_id").order_by()[:1], arity=2
+)
+
+
 def _case_rater(case: Case) -> int | None:
     """The applicant's own citizen account: the only one that may rate the case's services online."""
     if case.applicant_person_id is None:
         return None
-    return (
-        NaturalPerson.objects.filter(pk=case.applicant_person_id, user__kind=UserKind.CITIZEN)
-        .values_list("user_id", flat=True)
-        .first()
-    )
+    return next((p.user_id for p in _PERSON_OF_KIND.rows(case.applicant_person_id, UserKind.CITIZEN)), None)
 
 
 def _event_for_case(
