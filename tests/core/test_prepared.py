@@ -273,3 +273,37 @@ def test_a_prepared_update_stores_what_update_stores_and_refuses_what_it_cannot_
     with pytest.raises(ValueError, match="non-key fields"):
         PreparedUpdate(lambda pk: CaseStep.objects.filter(pk=pk), ("id",)).run(1, values={"id": 2})
     assert CaseStep.objects.filter(case_id=ours.pk, opinion="x").count() == 0
+
+
+def test_row_values_are_what_get_db_prep_save_gives_column_by_column(world, monkeypatch):
+    """The values a row write hands over unconverted are exactly what the fields would have made of them,
+    type included (psycopg's typed integers on PostgreSQL, the text of a date on SQLite)."""
+    from django.db import connection
+
+    from yiwang.audit.models import AuditEvent
+    from yiwang.cases.models import CaseEvent, CaseMaterial, CaseStep
+    from yiwang.core.prepared import _row_values, _write_sql
+
+    case = _case_with_dates(world, published_item(world.dept_a_market), monkeypatch)
+    rows = [
+        case,
+        *CaseStep.objects.filter(case=case),
+        *CaseMaterial.objects.filter(case=case),
+        *CaseEvent.objects.filter(case=case),
+        AuditEvent.objects.order_by("-pk").first(),
+    ]
+    compared = 0
+    for row in rows:
+        _, columns = _write_sql("default", type(row), ())
+        ours = _row_values(columns, row, False, connection)
+        for (field, _types, _any_str), value in zip(columns, ours, strict=True):
+            if getattr(field, "auto_now", False):  # a new timestamp on each pre_save
+                continue
+            expected = field.get_db_prep_save(field.pre_save(row, False), connection)
+            # psycopg's Jsonb wrapper has no equality of its own: compare what it wraps
+            assert (type(value), getattr(value, "obj", value)) == (
+                type(expected),
+                getattr(expected, "obj", expected),
+            ), f"{type(row).__name__}.{field.name}"
+            compared += 1
+    assert compared > 100

@@ -31,6 +31,7 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 from django.core.exceptions import FullResultSet
 from django.db import DatabaseError, connections, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
 from django.db.models.deletion import Collector
 from django.db.models.query import get_related_populators
@@ -270,14 +271,14 @@ def _update_value(field: Any, value: Any) -> Any:
 
 # --- writes: one row inserted or updated, with the SQL built once per model (and field list) ------------
 
-_WRITES: dict[tuple[str, type[models.Model], tuple[str, ...], bool, int], tuple[str, tuple[Any, ...]]] = {}
+_WRITES: dict[tuple[str, type[models.Model], tuple[str, ...], bool, int], tuple[str, tuple[_Column, ...]]] = {}
 _WRITES_LOCK = threading.Lock()
 
 
 def _write_sql(
     alias: str, model: type[models.Model], names: tuple[str, ...], skip_conflicts: bool = False, rows: int = 1
-) -> tuple[str, tuple[Any, ...]]:
-    """(SQL, fields) of the insert of ``rows`` rows (``names == ()``) or of the update of ``names``."""
+) -> tuple[str, tuple[_Column, ...]]:
+    """(SQL, columns) of the insert of ``rows`` rows (``names == ()``) or of the update of ``names``."""
     key = (alias, model, names, skip_conflicts, rows)
     found = _WRITES.get(key)
     if found is not None:
@@ -292,26 +293,77 @@ def _write_sql(
         sql = f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 — our names
     else:
         fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
-        columns = ", ".join(quote(f.column) for f in fields)
+        column_list = ", ".join(quote(f.column) for f in fields)
         values = "), (".join([", ".join(["%s"] * len(fields))] * rows)
         on_conflict = OnConflict.IGNORE if skip_conflicts else None
         if skip_conflicts and not connection.features.can_return_columns_from_insert:
             raise ValueError("skip_conflicts needs INSERT … RETURNING to tell a skipped row from a new one")
         insert = connection.ops.insert_statement(on_conflict=on_conflict)  # INSERT OR IGNORE INTO on SQLite
         suffix = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)  # ON CONFLICT DO NOTHING
-        sql = f"{insert} {table} ({columns}) VALUES ({values}) {suffix}".rstrip()
+        sql = f"{insert} {table} ({column_list}) VALUES ({values}) {suffix}".rstrip()
         if connection.features.can_return_columns_from_insert:
             returning, _ = connection.ops.return_insert_columns([meta.pk])
             sql = f"{sql} {returning}"
+    columns = tuple((f, *_unchanged(f, connection)) for f in fields)
     with _WRITES_LOCK:
-        _WRITES[key] = (sql, fields)
-    return sql, fields
+        _WRITES[key] = (sql, columns)
+    return sql, columns
 
 
 def _db_value(field: Any, value: Any, connection: Any) -> Any:
     if hasattr(value, "resolve_expression"):  # F(), Now()…: only the full ORM path compiles expressions
         raise ValueError(f"{field.name}: row_insert / row_update take plain values, not expressions")
     return field.get_db_prep_save(value, connection)
+
+
+_INTEGER_FIELDS = (
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
+_NONE = type(None)
+
+
+def _unchanged(field: Any, connection: Any) -> tuple[frozenset[type], bool]:
+    """Which values ``field.get_db_prep_save`` returns as they are, on ``connection``: (exact types, whether
+    any ``str`` is kept). A row write hands those to the driver without the call (a few µs per column, and
+    a case's life cycle writes some three hundred). Only Django's own field classes, read from their code:
+    a text field keeps any ``str``, ``TextChoices`` members included (``to_python``); an integer field keeps
+    an ``int`` unless the backend adapts integers (psycopg's typed ``Int4`` / ``Int8`` for server-side
+    binding); a boolean keeps a ``bool``; a foreign key to an auto id keeps an ``int`` unless the backend
+    validates auto ids (MySQL refuses 0). ``None`` is kept by each of them. Any other field, or a value of
+    another type (a lazy string, an ``IntegerChoices`` member), takes ``get_db_prep_save`` as before."""
+    ops = type(connection.ops)
+    kind = type(field)
+    if kind in (models.CharField, models.TextField):
+        return frozenset({str, _NONE}), True
+    if kind is models.BooleanField:
+        return frozenset({bool, _NONE}), False
+    if kind in _INTEGER_FIELDS and ops.adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value:
+        return frozenset({int, _NONE}), False
+    if (
+        kind is models.ForeignKey
+        and type(field.target_field) in (models.AutoField, models.BigAutoField)
+        and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
+    ):
+        return frozenset({int, _NONE}), False
+    return frozenset(), False
+
+
+_Column = tuple[Any, frozenset[type], bool]  # a field, and which of its values are stored as they are
+
+
+def _row_values(columns: Sequence[_Column], instance: models.Model, add: bool, connection: Any) -> list[Any]:
+    """The parameters of one row: each field's ``pre_save`` value, prepared for the database."""
+    values = []
+    for field, types, any_str in columns:
+        value = field.pre_save(instance, add)
+        kept = type(value) in types or (any_str and isinstance(value, str))
+        values.append(value if kept else _db_value(field, value, connection))
+    return values
 
 
 def _stored(instance: models.Model, new_id: Any, using: str) -> None:
@@ -340,9 +392,9 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
     if meta.auto_field is None or meta.parents or instance.pk is not None:
         raise ValueError("row_insert makes a new row of a model with an auto id and no parent model")
     models.signals.pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
-    sql, fields = _write_sql(using, model, (), skip_conflicts)
+    sql, columns = _write_sql(using, model, (), skip_conflicts)
     connection: Any = connections[using]
-    params = [_db_value(f, f.pre_save(instance, True), connection) for f in fields]
+    params = _row_values(columns, instance, True, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if connection.features.can_return_columns_from_insert:
@@ -373,12 +425,12 @@ def rows_insert(instances: Sequence[M], *, using: str = "default") -> list[M]:
         raise ValueError("rows_insert makes new rows of a model with an auto id, on a backend that returns them")
     if any(type(i) is not model or i.pk is not None for i in instances):
         raise ValueError("rows_insert takes new instances of one model")
-    _, fields = _write_sql(using, model, ())
-    batch = max(1, connection.ops.bulk_batch_size(list(fields), list(instances)))
+    _, columns = _write_sql(using, model, ())
+    batch = max(1, connection.ops.bulk_batch_size([c[0] for c in columns], list(instances)))
     for start in range(0, len(instances), batch):
         chunk = instances[start : start + batch]
         sql, _ = _write_sql(using, model, (), False, len(chunk))
-        params = [_db_value(f, f.pre_save(i, True), connection) for i in chunk for f in fields]
+        params = [value for i in chunk for value in _row_values(columns, i, True, connection)]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             returned = cursor.fetchall()
@@ -396,9 +448,9 @@ def row_update(instance: models.Model, fields: tuple[str, ...] | list[str], *, u
     model = type(instance)
     frozen = frozenset(names)
     models.signals.pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=frozen)
-    sql, targets = _write_sql(using, model, names)
+    sql, columns = _write_sql(using, model, names)
     connection = connections[using]
-    params = [_db_value(f, f.pre_save(instance, False), connection) for f in targets]
+    params = _row_values(columns, instance, False, connection)
     params.append(instance.pk)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
