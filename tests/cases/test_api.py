@@ -1359,3 +1359,21 @@ def test_a_department_system_submits_with_a_bearer_token_under_real_csrf_checks(
     anonymous = Client(enforce_csrf_checks=True).post(API, data=json.dumps(body), content_type="application/json")
     assert anonymous.status_code == 403  # no token, no session: the CSRF check of the session path refuses
     assert Case.objects.count() == 1
+
+
+def test_many_uploads_are_each_checked_for_their_owner(world: World, person_item: ServiceItem, upload_for):
+    """More uploads than one prepared ownership check takes (16): every one is still checked."""
+    own = [upload_for(content=f"第{n}页".encode()).pk for n in range(20)]
+    foreign = upload_for("citizen_other").pk
+    client = login(world.users["citizen_owner"])
+    body = {"item_id": person_item.pk, "form": valid_form(), "materials": {"premises": [*own, foreign]}}
+    refused = post(client, f"{API}", body)
+    assert refused.status_code == 422
+    assert problem_of(refused)["errors"] == [
+        {"field": "body.materials.premises", "code": "validation_error", "message": "文件不存在或不属于您，请重新上传"}
+    ]
+    assert not Case.objects.exists()
+    accepted = post(client, f"{API}", {**body, "materials": {"premises": own}})
+    assert accepted.status_code == 201, accepted.content
+    linked = Case.objects.get().materials.get(code="premises").uploads.values_list("pk", flat=True)
+    assert sorted(linked) == sorted(own)

@@ -293,13 +293,26 @@ def _validate_form(case_content: Mapping[str, Any], data: Any, actor: Any) -> di
     return form_validate(fields=list(case_content.get("form") or []), data=data or {}, upload_ok=_upload_ok(actor))
 
 
-@functools.lru_cache(maxsize=16)
+_UPLOADS_PER_QUERY = 16
+
+
+@functools.lru_cache(maxsize=_UPLOADS_PER_QUERY)  # one per list length: never evicted
 def _owned_uploads(count: int) -> PreparedQuery[Upload]:
-    """Which of ``count`` upload ids the uploader owns, compiled once per count (a submission names a few)."""
     return PreparedQuery(
         lambda owner, *ids: Upload.objects.filter(pk__in=ids, uploader_id=owner).only("pk").order_by(),
         arity=count + 1,
     )
+
+
+def _owned_upload_ids(owner_id: int, ids: set[int]) -> set[int]:
+    """Which of ``ids`` are uploads of ``owner_id``: a prepared ``IN`` list per 16 ids (a submission names
+    a few; any number is checked, in as many queries as it takes)."""
+    ordered = sorted(ids)
+    owned: set[int] = set()
+    for start in range(0, len(ordered), _UPLOADS_PER_QUERY):
+        chunk = ordered[start : start + _UPLOADS_PER_QUERY]
+        owned.update(u.pk for u in _owned_uploads(len(chunk)).rows(owner_id, *chunk))
+    return owned
 
 
 def _valid_uploads(actor: Any, materials: Mapping[str, Any] | None, known: set[str]) -> dict[str, list[int]]:
@@ -322,7 +335,7 @@ def _valid_uploads(actor: Any, materials: Mapping[str, Any] | None, known: set[s
             cleaned[code] = list(dict.fromkeys(ids))
             wanted.update(ids)
     if wanted:
-        owned = {u.pk for u in _owned_uploads(len(wanted)).rows(actor.pk, *sorted(wanted))}
+        owned = _owned_upload_ids(actor.pk, wanted)
         for code, ids in cleaned.items():
             if any(i not in owned for i in ids):
                 errors.append(FieldError(field=f"materials.{code}", message="文件不存在或不属于您，请重新上传"))
