@@ -74,7 +74,13 @@ class Case(models.Model):
     )
     applicant_name = models.CharField("申请人名称", max_length=200)
     submitted_by = models.ForeignKey(
-        _USER, verbose_name="提交人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        _USER,
+        verbose_name="提交人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # led by case_submitter_key_idx, which serves the key look-up too
     )  # the citizen, the 代办人, the window clerk or the department system's account
     authorisation = models.ForeignKey(
         AgentAuthorisation,
@@ -179,6 +185,10 @@ class Case(models.Model):
             models.Index(fields=["deferred_due"], condition=Q(deferred_due__isnull=False), name="case_deferred_idx"),
             models.Index(fields=["applicant_person", "-submitted_at"], name="case_applicant_idx"),
             models.Index(fields=["applicant_enterprise", "-submitted_at"], name="case_enterprise_idx"),
+            # The idempotency probe (submitter and key, bound as parameters): a prepared statement's generic
+            # plan cannot prove ``key <> ''``, so it cannot use the partial unique constraint's index and
+            # would scan every case of the submitter (a department system's account has them all).
+            models.Index(fields=["submitted_by", "idempotency_key"], name="case_submitter_key_idx"),
         ]
 
     def __str__(self) -> str:
