@@ -282,7 +282,7 @@ def case_form(case: Case) -> dict[str, Any]:
 
 def _upload_ok(actor: Any) -> Any:
     def check(upload_id: int) -> bool:
-        return Upload.objects.filter(pk=upload_id, uploader=actor).exists()
+        return upload_id in _owned_upload_ids(getattr(actor, "pk", None), {upload_id})
 
     return check
 
@@ -304,7 +304,7 @@ def _owned_uploads(count: int) -> PreparedQuery[Upload]:
     )
 
 
-def _owned_upload_ids(owner_id: int, ids: set[int]) -> set[int]:
+def _owned_upload_ids(owner_id: int | None, ids: set[int]) -> set[int]:
     """Which of ``ids`` are uploads of ``owner_id``: a prepared ``IN`` list per 16 ids (a submission names
     a few; any number is checked, in as many queries as it takes)."""
     ordered = sorted(ids)
@@ -335,7 +335,7 @@ def _valid_uploads(actor: Any, materials: Mapping[str, Any] | None, known: set[s
             cleaned[code] = list(dict.fromkeys(ids))
             wanted.update(ids)
     if wanted:
-        owned = _owned_upload_ids(actor.pk, wanted)
+        owned = _owned_upload_ids(getattr(actor, "pk", None), wanted)
         for code, ids in cleaned.items():
             if any(i not in owned for i in ids):
                 errors.append(FieldError(field=f"materials.{code}", message="文件不存在或不属于您，请重新上传"))
@@ -1281,14 +1281,13 @@ def case_step_assign(*, actor: Any, case_id: int, step_id: int, assignee_id: int
     return step
 
 
-_OPEN_STEPS_OF_BLOCK_LOCKED: PreparedQuery[CaseStep] = PreparedQuery(
-    lambda case_id, block, state: CaseStep.objects.select_for_update().filter(
-        case_id=case_id, block=block, state=state
-    ),
-    arity=3,
-)
-_OPEN_STEPS_OF_BLOCK: PreparedQuery[CaseStep] = PreparedQuery(
-    lambda case_id, block, state: CaseStep.objects.filter(case_id=case_id, block=block, state=state), arity=3
+def _steps_in_block(case_id: Any, block: Any, state: Any) -> Any:
+    return CaseStep.objects.filter(case_id=case_id, block=block, state=state)
+
+
+_STEPS_IN_BLOCK: PreparedQuery[CaseStep] = PreparedQuery(_steps_in_block, arity=3)
+_STEPS_IN_BLOCK_LOCKED: PreparedQuery[CaseStep] = PreparedQuery(
+    lambda *block: _steps_in_block(*block).select_for_update(), arity=3
 )
 
 
@@ -1298,7 +1297,7 @@ def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) 
     case = _lock(case_id)
     _require_state(case, [CaseState.HANDLING], "办理环节")
     # The open steps of the current block, locked: the step to complete and whether any other stays open.
-    block_steps = _OPEN_STEPS_OF_BLOCK_LOCKED.rows(case.pk, case.current_block, StepState.OPEN)
+    block_steps = _STEPS_IN_BLOCK_LOCKED.rows(case.pk, case.current_block, StepState.OPEN)
     step = next((s for s in block_steps if s.pk == step_id), None) or _open_step(case, step_id)
     _may_handle_step(actor, step, case)
     if step.is_final:
@@ -1446,7 +1445,7 @@ def case_decide(*, actor: Any, case_id: int, decision: str, reason: str) -> Case
     _require_state(case, [CaseState.HANDLING], "作出决定")
     if decision not in Decision.values:
         raise DomainError(ErrorCode.VALIDATION, "决定应为准予或不予", field="decision")
-    open_steps = _OPEN_STEPS_OF_BLOCK.rows(case.pk, case.current_block, StepState.OPEN)
+    open_steps = _STEPS_IN_BLOCK.rows(case.pk, case.current_block, StepState.OPEN)
     final = [s for s in open_steps if s.is_final]
     handled = _handled(actor, {s.department_id for s in final}, case)
     step = next((s for s in final if s.department_id in handled), None)

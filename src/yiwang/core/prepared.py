@@ -65,7 +65,7 @@ class Placeholder(int):
 # with both: an argument moves with its stand-in, while a constant that happens to equal one stays put,
 # so the two compilations disagree and the constant is refused instead of being taken for an argument.
 _STAND_IN_BASES = (30_001, 31_001)
-_MAX_ARITY = 500
+_MAX_ARITY = 500  # the two sets never overlap, and stay below 32,767
 
 
 def _stand_ins(arity: int, base: int) -> list[Placeholder]:
@@ -211,11 +211,14 @@ class PreparedDelete(_Prepared[tuple[str, tuple[int, ...]]]):
             return int(cursor.rowcount)
 
 
-class PreparedUpdate(_Prepared[tuple[str, tuple[Any, ...], tuple[int, ...]]]):
+_Column = tuple[Any, frozenset[type], bool]  # a field, and which of its values are stored as they are
+
+
+class PreparedUpdate(_Prepared[tuple[str, tuple[_Column, ...], tuple[int, ...]]]):
     """``PreparedUpdate(lambda case: Step.objects.filter(case_id=case, state="open"), ("state", "finished_at"))``
     — ``.run(case_id, values={"state": "done", "finished_at": now})`` is ``queryset.update(**values)`` with
-    the SQL compiled once: one ``UPDATE`` of the rows the queryset selects, each value through its field's
-    ``get_db_prep_save`` (a model instance for a foreign key gives its id, as ``update`` takes it), no
+    the SQL compiled once: one ``UPDATE`` of the rows the queryset selects, each value prepared as a row
+    write prepares it (a model instance for a foreign key gives its id, as ``update`` takes it), no
     signals — as ``update`` sends none. The filter must stay on the model's own table (no joins)."""
 
     def __init__(self, build: Callable[..., models.QuerySet[Any]], fields: Sequence[str], arity: int = 1) -> None:
@@ -226,7 +229,7 @@ class PreparedUpdate(_Prepared[tuple[str, tuple[Any, ...], tuple[int, ...]]]):
 
     def _compile_queryset(
         self, queryset: models.QuerySet[Any], stand_ins: list[Placeholder], alias: str
-    ) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
+    ) -> tuple[str, tuple[_Column, ...], tuple[int, ...]]:
         meta: Any = queryset.model._meta
         fields = tuple(meta.get_field(name) for name in self._names)
         if queryset.query.is_sliced or any(
@@ -237,25 +240,23 @@ class PreparedUpdate(_Prepared[tuple[str, tuple[Any, ...], tuple[int, ...]]]):
         if sum(1 for count in query.alias_refcount.values() if count) > 1:
             raise ValueError("a prepared update filters on the model's own table only (no joins)")
         connection: Any = connections[alias]
-        quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-        sql = f"UPDATE {quote(meta.db_table)} SET {assignments}"  # noqa: S608 — our names
+        sql, columns = _update_sql(connection, meta, fields)
         try:
             where, params = query.get_compiler(using=alias).compile(query.where)
         except FullResultSet:  # no filter: every row
-            return sql, fields, ()
-        return f"{sql} WHERE {where}", fields, _positions(params, stand_ins)
+            return sql, columns, ()
+        return f"{sql} WHERE {where}", columns, _positions(params, stand_ins)
 
-    def _shape(self, compiled: tuple[str, tuple[Any, ...], tuple[int, ...]]) -> tuple[str, tuple[int, ...]]:
+    def _shape(self, compiled: tuple[str, tuple[_Column, ...], tuple[int, ...]]) -> tuple[str, tuple[int, ...]]:
         return compiled[0], compiled[2]
 
     def run(self, *arguments: Any, values: Mapping[str, Any], using: str = "default") -> int:
         """Update; the number of rows updated."""
-        sql, fields, positions = self._compiled.get(using) or self._compile(using)
+        sql, columns, positions = self._compiled.get(using) or self._compile(using)
         if values.keys() != set(self._names):
             raise ValueError(f"a prepared update takes exactly the values of {', '.join(self._names)}")
         connection = connections[using]
-        params = [_db_value(f, _update_value(f, values[f.name]), connection) for f in fields]
+        params = [_column_value(c, _update_value(c[0], values[c[0].name]), connection) for c in columns]
         params.extend(arguments[i] for i in positions)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -288,9 +289,8 @@ def _write_sql(
     meta: Any = model._meta  # django-stubs types columns as optional; every concrete field has one
     table = quote(meta.db_table)
     if names:
-        fields = tuple(meta.get_field(name) for name in names)
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-        sql = f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 — our names
+        sql, columns = _update_sql(connection, meta, tuple(meta.get_field(name) for name in names))
+        sql = f"{sql} WHERE {quote(meta.pk.column)} = %s"
     else:
         fields = tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
         column_list = ", ".join(quote(f.column) for f in fields)
@@ -304,10 +304,17 @@ def _write_sql(
         if connection.features.can_return_columns_from_insert:
             returning, _ = connection.ops.return_insert_columns([meta.pk])
             sql = f"{sql} {returning}"
-    columns = tuple((f, *_unchanged(f, connection)) for f in fields)
+        columns = _columns(fields, connection)
     with _WRITES_LOCK:
         _WRITES[key] = (sql, columns)
     return sql, columns
+
+
+def _update_sql(connection: Any, meta: Any, fields: tuple[Any, ...]) -> tuple[str, tuple[_Column, ...]]:
+    """``UPDATE table SET col = %s, …`` of ``fields`` (no WHERE yet), and their columns."""
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    return f"UPDATE {quote(meta.db_table)} SET {assignments}", _columns(fields, connection)  # noqa: S608
 
 
 def _db_value(field: Any, value: Any, connection: Any) -> Any:
@@ -353,17 +360,21 @@ def _unchanged(field: Any, connection: Any) -> tuple[frozenset[type], bool]:
     return frozenset(), False
 
 
-_Column = tuple[Any, frozenset[type], bool]  # a field, and which of its values are stored as they are
+def _columns(fields: Sequence[Any], connection: Any) -> tuple[_Column, ...]:
+    return tuple((f, *_unchanged(f, connection)) for f in fields)
+
+
+def _column_value(column: _Column, value: Any, connection: Any) -> Any:
+    """``value`` prepared for the database: as it is where ``get_db_prep_save`` would keep it."""
+    field, types, any_str = column
+    return (
+        value if type(value) in types or (any_str and isinstance(value, str)) else _db_value(field, value, connection)
+    )
 
 
 def _row_values(columns: Sequence[_Column], instance: models.Model, add: bool, connection: Any) -> list[Any]:
     """The parameters of one row: each field's ``pre_save`` value, prepared for the database."""
-    values = []
-    for field, types, any_str in columns:
-        value = field.pre_save(instance, add)
-        kept = type(value) in types or (any_str and isinstance(value, str))
-        values.append(value if kept else _db_value(field, value, connection))
-    return values
+    return [_column_value(c, c[0].pre_save(instance, add), connection) for c in columns]
 
 
 def _stored(instance: models.Model, new_id: Any, using: str) -> None:
