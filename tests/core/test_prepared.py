@@ -307,3 +307,84 @@ def test_row_values_are_what_get_db_prep_save_gives_column_by_column(world, monk
             ), f"{type(row).__name__}.{field.name}"
             compared += 1
     assert compared > 100
+
+
+def test_writes_together_store_every_write_and_set_ids_and_signals_at_the_blocks_end(world):
+    from django.db import connection
+    from django.db.models.signals import post_save
+
+    from yiwang.audit.models import AuditEvent
+    from yiwang.core.prepared import row_insert, row_update, rows_insert, writes_together
+
+    department = Department.objects.order_by("pk").first()
+    posted: list[tuple[str, int | None]] = []
+
+    def on_post(sender, instance, **kwargs):
+        posted.append((sender.__name__, instance.pk))
+
+    post_save.connect(on_post, sender=AuditEvent)
+    post_save.connect(on_post, sender=Department)
+    try:
+        with transaction.atomic(), writes_together():
+            one = row_insert(AuditEvent(action="test.together", changes={"序号": 1}, ip="127.0.0.1"))
+            many = rows_insert([AuditEvent(action="test.together", changes={"序号": n}) for n in (2, 3)])
+            department.name = "一起写入的部门"
+            row_update(department, ["name"])
+            pipelined = connection.vendor == "postgresql"
+            if pipelined:  # sent, not yet answered: psycopg is in pipeline mode and no id has come back
+                assert connection.connection.pgconn.pipeline_status != 0
+                assert (one.pk, [e.pk for e in many], posted) == (None, [None, None], [])
+            else:  # SQLite: nothing changes, each write is done at once
+                assert one.pk is not None and posted == [("AuditEvent", one.pk), ("Department", department.pk)]
+            with writes_together():  # a nested block joins the outer one
+                nested = row_insert(AuditEvent(action="test.together", changes={"序号": 4}))
+            assert (nested.pk is None) is pipelined
+    finally:
+        post_save.disconnect(on_post, sender=AuditEvent)
+        post_save.disconnect(on_post, sender=Department)
+    assert all(e.pk is not None and not e._state.adding for e in (one, *many, nested))
+    assert posted == [("AuditEvent", one.pk), ("Department", department.pk), ("AuditEvent", nested.pk)]
+    stored = list(AuditEvent.objects.filter(action="test.together").order_by("pk"))
+    assert [(e.pk, e.changes["序号"]) for e in stored] == [
+        (one.pk, 1),
+        (many[0].pk, 2),
+        (many[1].pk, 3),
+        (nested.pk, 4),
+    ]
+    assert Department.objects.get(pk=department.pk).name == "一起写入的部门"
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == 0  # back to normal mode
+
+
+def test_a_refused_write_together_raises_djangos_error_and_the_transaction_rolls_back_whole(world):
+    from django.db import DatabaseError, IntegrityError
+
+    from yiwang.audit.models import AuditEvent
+    from yiwang.core.prepared import row_insert, row_update, writes_together
+    from yiwang.regions.models import Region
+
+    county = world.county_a
+    before = AuditEvent.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic(), writes_together():
+        row_insert(AuditEvent(action="test.rolled_back", changes={}))
+        row_insert(Region(code=county.code, name="重复的区划", level=county.level, parent=county.parent, path="/x/"))
+        row_insert(AuditEvent(action="test.rolled_back", changes={}))
+    assert AuditEvent.objects.count() == before  # nothing of the block was kept
+    assert Region.objects.filter(code=county.code).count() == 1
+    gone = Department(pk=Department.objects.order_by("-pk").first().pk + 10_000, name="不存在")
+    with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic(), writes_together():
+        row_insert(AuditEvent(action="test.rolled_back", changes={}))
+        row_update(gone, ["name"])
+    with pytest.raises(RuntimeError, match="服务出错"), transaction.atomic(), writes_together():
+        row_insert(AuditEvent(action="test.rolled_back", changes={}))
+        raise RuntimeError("服务出错")
+    assert AuditEvent.objects.filter(action="test.rolled_back").count() == 0
+    assert Department.objects.filter(pk=gone.pk).count() == 0  # and the connection still answers
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit outside the block, as in production
+def test_writes_together_outside_a_transaction_are_refused(world):
+    from yiwang.core.prepared import writes_together
+
+    with pytest.raises(TransactionManagementError, match="inside a transaction"), writes_together():
+        pass

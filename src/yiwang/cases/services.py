@@ -59,7 +59,15 @@ from yiwang.catalog.choices import ItemState, Necessity, SpecialProcedureType
 from yiwang.catalog.models import ItemVersion, ServiceItem
 from yiwang.core import clock, crypto
 from yiwang.core.errors import DomainError, ErrorCode, FieldError, not_found, permission_denied
-from yiwang.core.prepared import PreparedDelete, PreparedQuery, PreparedUpdate, row_insert, row_update, rows_insert
+from yiwang.core.prepared import (
+    PreparedDelete,
+    PreparedQuery,
+    PreparedUpdate,
+    row_insert,
+    row_update,
+    rows_insert,
+    writes_together,
+)
 from yiwang.files.models import Upload
 from yiwang.regions.models import Department, Window
 
@@ -218,24 +226,25 @@ def _event(
         case.last_event_seq += 1
         seq = case.last_event_seq
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    event = row_insert(
-        CaseEvent(
-            case=case,
-            seq=seq,
-            action=action,
-            from_state=from_state,
-            to_state=case.state,
-            actor=user,
-            actor_name=_actor_name(actor),
-            reason=reason,
-            data=data or {},
-            at=at or _now(),
-        )
-    )
-    changes: dict[str, Any] = {"event": event.seq}
+    changes: dict[str, Any] = {"event": seq}
     if from_state != case.state:
         changes["state"] = [from_state, case.state]
-    record(actor=user, action=f"case.{action}", target=case, changes=changes)
+    with writes_together():  # one round trip on PostgreSQL; the event's id is set at the block's end
+        event = row_insert(
+            CaseEvent(
+                case=case,
+                seq=seq,
+                action=action,
+                from_state=from_state,
+                to_state=case.state,
+                actor=user,
+                actor_name=_actor_name(actor),
+                reason=reason,
+                data=data or {},
+                at=at or _now(),
+            )
+        )
+        record(actor=user, action=f"case.{action}", target=case, changes=changes)
     return event
 
 
@@ -683,11 +692,14 @@ def case_submit(
             actor=actor, principal=person, item_code=item.code, act="case.submit", target=case
         )
         row_update(case, ["authorisation"])
-    _create_materials(case, content, uploads, paper_counts, exemptions, now)
+    with writes_together():  # the materials, the event and its audit row: one round trip on PostgreSQL
+        material_rows = _create_materials(case, content, uploads, paper_counts, exemptions, now)
+        _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now, seq=1)
+    _link_uploads(material_rows, uploads)
+    _materials_known(case, material_rows)
     for exemption in exemptions.values():
         if exemption.record is not None:
             exemption.record(case, actor)  # 用证记录: the licence's holder sees this use
-    _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now, seq=1)
     if version.auto_approval and content.get("auto_rules"):
         _auto_decide(case, cleaned_form, content, person, enterprise)
     return case
@@ -706,11 +718,12 @@ def _idempotent_replay(existing: Case, payload: str) -> Case:
 def _create_materials(
     case: Case,
     content: Mapping[str, Any],
-    uploads: dict[str, list[int]],
+    uploads: Mapping[str, list[int]],
     paper: dict[str, tuple[int, int]],
     exemptions: Mapping[str, Exemption],
     now: dt.datetime,
-) -> None:
+) -> list[CaseMaterial]:
+    """The case's materials, one row per material of the item (ids set at the end of ``writes_together``)."""
     rows = []
     for m in content.get("materials") or []:
         code = m["code"]
@@ -731,9 +744,7 @@ def _create_materials(
                 exempt_note=exemption.note[:300] if exemption and not given else "",
             )
         )
-    created = rows_insert(rows)  # bulk_create with its SQL built once
-    _link_uploads(created, uploads)
-    _materials_known(case, created)
+    return rows_insert(rows)  # bulk_create with its SQL built once
 
 
 def _materials_known(case: Case, rows: list[CaseMaterial]) -> None:

@@ -20,12 +20,16 @@ by their fields on every run.
 row: every value still goes through the field's ``pre_save`` and ``get_db_prep_save`` (defaults,
 ``auto_now``, JSON encoders, time zones), and ``pre_save`` / ``post_save`` are sent as ``save`` sends them,
 so receivers (好差评's case-event hook) see no difference. Only the SQL text is cached.
+
+``writes_together`` sends the writes of a block in one round trip on PostgreSQL (psycopg's pipeline mode):
+a transition's last writes — its event, its audit row, the case's update — while the case row stays locked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, overload
 
@@ -384,6 +388,75 @@ def _stored(instance: models.Model, new_id: Any, using: str) -> None:
     instance._state.db = using
 
 
+# --- writes sent together ---------------------------------------------------------------------------------
+
+_PENDING = "_yiwang_pending_writes"  # on Django's connection object, which is per thread
+_Finish = Callable[[Any], Any]
+
+
+@contextlib.contextmanager
+def writes_together(using: str = "default") -> Iterator[None]:
+    """Send the block's ``row_insert``, ``rows_insert`` and ``row_update`` statements in one round trip.
+
+    On PostgreSQL the block runs in psycopg's pipeline mode: each write goes out without waiting for its
+    answer, and one sync at the block's end brings every answer back. Only then — outside pipeline mode, in
+    the order of the writes — are the ids set, the "did not affect any rows" checks made and ``post_save``
+    sent, so a receiver's savepoint and error handling work as anywhere else. Inside the block a new
+    instance has no id yet. A write the database refuses raises at the block's end, as Django's exception
+    (``IntegrityError`` …), and the transaction around it rolls back as it would have.
+
+    On SQLite, whose statements never leave the process, the block changes nothing. A nested block joins
+    the outer one. Put only writes in it: a read in the block (or a ``skip_conflicts`` insert, answered at
+    once) makes psycopg wait for every answer so far — still correct, but nothing is saved.
+    """
+    connection: Any = connections[using]
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("writes_together runs inside a transaction (transaction.atomic)")
+    if connection.vendor != "postgresql" or getattr(connection, _PENDING, None) is not None:
+        yield
+        return
+    connection.ensure_connection()
+    pending: list[tuple[Any, _Finish]] = []
+    setattr(connection, _PENDING, pending)
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            yield
+    except BaseException:
+        _close(pending)
+        raise
+    finally:
+        setattr(connection, _PENDING, None)
+    for index, (cursor, finish) in enumerate(pending):
+        try:
+            with cursor:
+                finish(cursor)
+        except BaseException:
+            _close(pending[index + 1 :])
+            raise
+
+
+def _close(pending: Sequence[tuple[Any, _Finish]]) -> None:
+    for cursor, _ in pending:
+        with contextlib.suppress(Exception):
+            cursor.close()
+
+
+def _write(connection: Any, sql: str, params: Sequence[Any], finish: _Finish) -> None:
+    """Run one write, then ``finish(cursor)`` with its answer: at once, or at the end of ``writes_together``."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+    except BaseException:
+        cursor.close()
+        raise
+    pending = getattr(connection, _PENDING, None)
+    if pending is not None:
+        pending.append((cursor, finish))
+        return
+    with cursor:
+        finish(cursor)
+
+
 @overload
 def row_insert(instance: M, *, using: str = ..., skip_conflicts: Literal[False] = ...) -> M: ...
 @overload
@@ -394,10 +467,12 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
     """``instance.save(force_insert=True)`` for a model with an auto id, through SQL built once per model:
     the same column values (``pre_save`` and ``get_db_prep_save`` of every field, so defaults, ``auto_now``
     and JSON encoders apply), the same ``pre_save`` / ``post_save`` signals, the id set on the instance.
+    Inside ``writes_together`` the id is set and ``post_save`` sent at the block's end.
 
     With ``skip_conflicts`` the insert is ``ON CONFLICT DO NOTHING`` (``INSERT OR IGNORE`` on SQLite): a row
     that would break a unique constraint is not written, no error aborts the transaction (so no savepoint
-    is needed around it), ``post_save`` is not sent and ``None`` is returned."""
+    is needed around it), ``post_save`` is not sent and ``None`` is returned (at once, also inside
+    ``writes_together``: the caller needs the answer)."""
     model = type(instance)
     meta: Any = model._meta
     if meta.auto_field is None or meta.parents or instance.pk is not None:
@@ -406,8 +481,8 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
     sql, columns = _write_sql(using, model, (), skip_conflicts)
     connection: Any = connections[using]
     params = _row_values(columns, instance, True, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+
+    def stored(cursor: Any) -> M | None:
         if connection.features.can_return_columns_from_insert:
             returned = cursor.fetchone()
             if returned is None:  # skip_conflicts: the row conflicted and was not written
@@ -415,18 +490,25 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
             new_id = returned[0]
         else:
             new_id = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-    _stored(instance, new_id, using)
-    models.signals.post_save.send(
-        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
-    )
+        _stored(instance, new_id, using)
+        models.signals.post_save.send(
+            sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
+        )
+        return instance
+
+    if skip_conflicts:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return stored(cursor)
+    _write(connection, sql, params, stored)
     return instance
 
 
 def rows_insert(instances: Sequence[M], *, using: str = "default") -> list[M]:
     """``bulk_create(instances)`` for a model with an auto id, through SQL built once per (model, number of
-    rows): one multi-row ``INSERT … RETURNING id``, the ids set in order, the same column values
-    (``pre_save`` and ``get_db_prep_save``), no signals — as ``bulk_create`` sends none. Batches of at most
-    the backend's bulk batch size, as ``bulk_create`` makes them."""
+    rows): one multi-row ``INSERT … RETURNING id``, the ids set in order (inside ``writes_together``, at the
+    block's end), the same column values (``pre_save`` and ``get_db_prep_save``), no signals — as
+    ``bulk_create`` sends none. Batches of at most the backend's bulk batch size, as ``bulk_create`` makes them."""
     if not instances:
         return []
     model = type(instances[0])
@@ -442,17 +524,19 @@ def rows_insert(instances: Sequence[M], *, using: str = "default") -> list[M]:
         chunk = instances[start : start + batch]
         sql, _ = _write_sql(using, model, (), False, len(chunk))
         params = [value for i in chunk for value in _row_values(columns, i, True, connection)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            returned = cursor.fetchall()
-        for instance, (new_id,) in zip(chunk, returned, strict=True):
-            _stored(instance, new_id, using)
+
+        def stored(cursor: Any, chunk: Sequence[M] = chunk) -> None:
+            for instance, (new_id,) in zip(chunk, cursor.fetchall(), strict=True):
+                _stored(instance, new_id, using)
+
+        _write(connection, sql, params, stored)
     return list(instances)
 
 
 def row_update(instance: models.Model, fields: tuple[str, ...] | list[str], *, using: str = "default") -> None:
     """``instance.save(update_fields=fields)`` through SQL built once per (model, fields): the same
-    values, signals and refusal when the row is gone ("did not affect any rows")."""
+    values, signals and refusal when the row is gone ("did not affect any rows"); inside
+    ``writes_together``, the refusal and ``post_save`` come at the block's end."""
     names = tuple(dict.fromkeys(fields))
     if not names:
         return
@@ -463,11 +547,13 @@ def row_update(instance: models.Model, fields: tuple[str, ...] | list[str], *, u
     connection = connections[using]
     params = _row_values(columns, instance, False, connection)
     params.append(instance.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+
+    def stored(cursor: Any) -> None:
         if cursor.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
-    instance._state.db = using
-    models.signals.post_save.send(
-        sender=model, instance=instance, created=False, update_fields=frozen, raw=False, using=using
-    )
+        instance._state.db = using
+        models.signals.post_save.send(
+            sender=model, instance=instance, created=False, update_fields=frozen, raw=False, using=using
+        )
+
+    _write(connection, sql, params, stored)
