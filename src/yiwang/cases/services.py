@@ -215,21 +215,26 @@ def _event(
     action: str,
     from_state: str,
     actor: Any,
+    save: Sequence[str] | None,
     reason: str = "",
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
     seq: int | None = None,
 ) -> CaseEvent:
-    """Append the case's next event and its audit row. The caller saves ``last_event_seq`` with the case
-    (``seq`` given: the number the caller has already stored on the row, as the submission does)."""
+    """Append the case's next event and its audit row, and save the case: the fields in ``save`` (those the
+    transition changed) and ``last_event_seq`` — the three writes in one round trip on PostgreSQL
+    (``writes_together``; the event's id is set at its end). ``save=None`` with ``seq``: the row already holds
+    everything, as the submission inserts it complete with its first event's number."""
     if seq is None:
+        if save is None:
+            raise ValueError("the case's next event number is stored with the case: name the fields to save")
         case.last_event_seq += 1
         seq = case.last_event_seq
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     changes: dict[str, Any] = {"event": seq}
     if from_state != case.state:
         changes["state"] = [from_state, case.state]
-    with writes_together():  # one round trip on PostgreSQL; the event's id is set at the block's end
+    with writes_together():
         event = row_insert(
             CaseEvent(
                 case=case,
@@ -245,11 +250,9 @@ def _event(
             )
         )
         record(actor=user, action=f"case.{action}", target=case, changes=changes)
+        if save is not None:
+            row_update(case, [*save, "last_event_seq"])  # save(update_fields=…) with its SQL built once
     return event
-
-
-def _save(case: Case, *fields: str) -> None:
-    row_update(case, [*fields, "last_event_seq"])  # save(update_fields=…) with its SQL built once
 
 
 _NOTICES_OF_CASE: PreparedQuery[CaseNotice] = PreparedQuery(
@@ -694,7 +697,16 @@ def case_submit(
         row_update(case, ["authorisation"])
     with writes_together():  # the materials, the event and its audit row: one round trip on PostgreSQL
         material_rows = _create_materials(case, content, uploads, paper_counts, exemptions, now)
-        _event(case, action=EventAction.SUBMIT, from_state="", actor=actor, data={"channel": channel}, at=now, seq=1)
+        _event(
+            case,
+            action=EventAction.SUBMIT,
+            from_state="",
+            actor=actor,
+            save=None,
+            data={"channel": channel},
+            at=now,
+            seq=1,
+        )
     _link_uploads(material_rows, uploads)
     _materials_known(case, material_rows)
     for exemption in exemptions.values():
@@ -804,8 +816,8 @@ def _auto_decide(
         actor=None,
         reason=record_json["reason"],
         data=record_json,
+        save=("auto_decision",),
     )
-    _save(case, "auto_decision")
     if record_json["outcome"] in ("approve", "refuse"):
         _accept(case, actor=None, mode=AcceptMode.AUTO)
         decision = Decision.APPROVE if record_json["outcome"] == "approve" else Decision.REFUSE
@@ -974,19 +986,18 @@ def _accept(
             "notice": notice.number,
         },
         at=now,
-    )
-    _save(
-        case,
-        "state",
-        "accept_mode",
-        "accepted_at",
-        "accepted_by",
-        "legal_due",
-        "promise_due",
-        "warn_on",
-        "deferred_due",
-        "current_block",
-        "commitment_signed",
+        save=(
+            "state",
+            "accept_mode",
+            "accepted_at",
+            "accepted_by",
+            "legal_due",
+            "promise_due",
+            "warn_on",
+            "deferred_due",
+            "current_block",
+            "commitment_signed",
+        ),
     )
     transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
 
@@ -1076,8 +1087,8 @@ def case_reject(*, actor: Any, case_id: int, reason: str) -> Case:
         reason=reason,
         data={"notice": notice.number},
         at=now,
+        save=("state", "closed_at", "closed_by"),
     )
-    _save(case, "state", "closed_at", "closed_by")
     transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return case
 
@@ -1141,8 +1152,8 @@ def case_request_supplement(*, actor: Any, case_id: int, items: Sequence[Mapping
         actor=actor,
         reason=note.strip()[:500],
         data={"notice": notice.number, "items": lines},
+        save=("state",),
     )
-    _save(case, "state")
     transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return case
 
@@ -1190,9 +1201,14 @@ def case_supplement(
     old = case.state
     case.state = CaseState.SUBMITTED
     _event(
-        case, action=EventAction.SUPPLEMENT, from_state=old, actor=actor, data={"materials": sorted(uploads)}, at=now
+        case,
+        action=EventAction.SUPPLEMENT,
+        from_state=old,
+        actor=actor,
+        data={"materials": sorted(uploads)},
+        at=now,
+        save=fields,
     )
-    _save(case, *fields)
     return case
 
 
@@ -1235,8 +1251,8 @@ def case_deferred_supply(
         actor=actor,
         data={"supplied": sorted(r.code for r in rows), "still_owed": still_owed},
         at=now,
+        save=("deferred_due",),
     )
-    _save(case, "deferred_due")
     return case
 
 
@@ -1287,8 +1303,8 @@ def case_step_assign(*, actor: Any, case_id: int, step_id: int, assignee_id: int
         actor=actor,
         reason=reason,
         data={"step": step.name, "from": old_assignee, "to": assignee.pk},
+        save=(),
     )
-    _save(case)
     return step
 
 
@@ -1335,8 +1351,8 @@ def case_step_complete(*, actor: Any, case_id: int, step_id: int, opinion: str) 
         reason=opinion,
         data={"step": step.name, "position": step.position, "opened": opened},
         at=now,
+        save=fields,
     )
-    _save(case, *fields)
     return case
 
 
@@ -1364,8 +1380,8 @@ def case_step_return(*, actor: Any, case_id: int, step_id: int, to_position: int
         reason=reason,
         data={"from": step.name, "to": steps[to_position]["name"]},
         at=now,
+        save=("current_block",),
     )
-    _save(case, "current_block")
     return case
 
 
@@ -1426,6 +1442,10 @@ def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
         ]
         kind = NoticeKind.REFUSAL
     notice = _notice(case, kind=kind, actor=actor, paragraphs=paragraphs)
+    fields = ["state", "decision", "decision_reason", "decided_at", "decided_by", "current_block", "result_name"]
+    if not case.delivery_method:
+        case.delivery_method = DeliveryMethod.ELECTRONIC
+        fields.append("delivery_method")
     _event(
         case,
         action=EventAction.DECIDE,
@@ -1434,12 +1454,8 @@ def _decide(case: Case, *, actor: Any, decision: str, reason: str) -> None:
         reason=reason,
         data={"decision": decision, "notice": notice.number, "result": case.result_name},
         at=now,
+        save=fields,
     )
-    fields = ["state", "decision", "decision_reason", "decided_at", "decided_by", "current_block", "result_name"]
-    if not case.delivery_method:
-        case.delivery_method = DeliveryMethod.ELECTRONIC
-        fields.append("delivery_method")
-    _save(case, *fields)
     if decision == Decision.APPROVE:
         from yiwang.cases.results import case_results_issue
 
@@ -1510,8 +1526,14 @@ def case_delivery_set(
         case, [CaseState.SUBMITTED, CaseState.SUPPLEMENT, CaseState.HANDLING, CaseState.DECIDED], "选择出件方式"
     )
     _set_delivery(case, method=method, window_id=pickup_window_id, address=address)
-    _event(case, action=EventAction.DELIVERY_SET, from_state=case.state, actor=actor, data={"method": method})
-    _save(case, "delivery_method", "pickup_window", "pickup_code", "address_cipher")
+    _event(
+        case,
+        action=EventAction.DELIVERY_SET,
+        from_state=case.state,
+        actor=actor,
+        data={"method": method},
+        save=("delivery_method", "pickup_window", "pickup_code", "address_cipher"),
+    )
     if case.state == CaseState.DECIDED and method == DeliveryMethod.ELECTRONIC:
         _close(case, actor=actor, data={"method": method})
     return case
@@ -1527,8 +1549,15 @@ def _close(case: Case, *, actor: Any, data: dict[str, Any]) -> None:
     case.state = CaseState.CLOSED
     case.closed_at = now
     case.closed_by = actor if getattr(actor, "is_authenticated", False) else None
-    _event(case, action=EventAction.CLOSE, from_state=old, actor=actor, data=data, at=now)
-    _save(case, "state", "closed_at", "closed_by", "tracking_number")
+    _event(
+        case,
+        action=EventAction.CLOSE,
+        from_state=old,
+        actor=actor,
+        data=data,
+        at=now,
+        save=("state", "closed_at", "closed_by", "tracking_number"),
+    )
 
 
 @transaction.atomic
@@ -1576,8 +1605,15 @@ def case_withdraw(*, actor: Any, case_id: int, reason: str) -> Case:
     case.current_block = 0
     case.paused_since = None
     case.closed_at = now
-    _event(case, action=EventAction.WITHDRAW, from_state=old, actor=actor, reason=reason, at=now)
-    _save(case, "state", "current_block", "paused_since", "closed_at")
+    _event(
+        case,
+        action=EventAction.WITHDRAW,
+        from_state=old,
+        actor=actor,
+        reason=reason,
+        at=now,
+        save=("state", "current_block", "paused_since", "closed_at"),
+    )
     return case
 
 
@@ -1657,8 +1693,8 @@ def case_special_start(*, actor: Any, case_id: int, name: str, reason: str, plan
         reason=reason,
         data={"procedure": procedure.pk, "name": name, "pauses": pauses, "notice": notice.number},
         at=now,
+        save=("paused_since",),
     )
-    _save(case, "paused_since")
     transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return procedure
 
@@ -1697,8 +1733,8 @@ def case_special_end(*, actor: Any, case_id: int, procedure_id: int, result: str
         reason=result,
         data={"procedure": procedure.pk, "paused_workdays": paused, **dues},
         at=now,
+        save=("paused_since", "paused_days", "legal_due", "promise_due", "warn_on"),
     )
-    _save(case, "paused_since", "paused_days", "legal_due", "promise_due", "warn_on")
     return procedure
 
 
@@ -1754,8 +1790,8 @@ def case_extend(*, actor: Any, case_id: int, days: int, reason: str) -> SpecialP
         reason=reason,
         data={"days": days, "notice": notice.number, **dues},
         at=now,
+        save=("extended_days", "legal_due", "promise_due", "warn_on"),
     )
-    _save(case, "extended_days", "legal_due", "promise_due", "warn_on")
     transaction.on_commit(lambda: notify.case_notice_sent(notice, case))
     return procedure
 
@@ -1789,8 +1825,8 @@ def case_commitment_check(*, actor: Any, case_id: int, kept: bool, note: str) ->
         reason=note,
         data={"result": check.state},
         at=now,
+        save=(),
     )
-    _save(case)
     return check
 
 
@@ -1819,8 +1855,8 @@ def case_urge(*, actor: Any, case_id: int, message: str) -> Urge:
         reason=message,
         data={"urge": urge.pk, "light": light},
         at=now,
+        save=(),
     )
-    _save(case)
     return urge
 
 
@@ -1849,8 +1885,8 @@ def case_urge_respond(*, actor: Any, case_id: int, urge_id: int, response: str) 
         reason=response,
         data={"urge": urge.pk},
         at=now,
+        save=(),
     )
-    _save(case)
     return urge
 
 
