@@ -341,7 +341,7 @@ PARTS = (  # cumulative time inside functions of the services, per case (parts m
     ("_lock: SELECT … FOR UPDATE, 3 joins", [("cases/services.py", "_lock")]),
     ("permission checks", [("cases/services.py", "_staff_may"), ("cases/services.py", "_handles")]),
     ("  of which scopes_for (a query per user)", [("accounts/permissions.py", "scopes_for")]),
-    ("_event: CaseEvent + audit row", [("cases/services.py", "_event")]),
+    ("_event: CaseEvent, audit row, case update", [("cases/services.py", "_event")]),
     ("_notice: COUNT + CaseNotice", [("cases/services.py", "_notice")]),
     ("case_number_next (upsert)", [("cases/services.py", "case_number_next")]),
     ("on commit: SMS notice (notify)", [("cases/notify.py", "case_notice_sent")]),
