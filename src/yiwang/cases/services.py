@@ -219,17 +219,14 @@ def _event(
     reason: str = "",
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-    seq: int | None = None,
 ) -> CaseEvent:
     """Append the case's next event and its audit row, and save the case: the fields in ``save`` (those the
     transition changed) and ``last_event_seq`` — the three writes in one round trip on PostgreSQL
-    (``writes_together``; the event's id is set at its end). ``save=None`` with ``seq``: the row already holds
-    everything, as the submission inserts it complete with its first event's number."""
-    if seq is None:
-        if save is None:
-            raise ValueError("the case's next event number is stored with the case: name the fields to save")
+    (``writes_together``; the event's id is set at its end). ``save=None``: the row already holds
+    everything, the event's number included, as the submission inserts it complete with its first event's."""
+    if save is not None:
         case.last_event_seq += 1
-        seq = case.last_event_seq
+    seq = case.last_event_seq
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     changes: dict[str, Any] = {"event": seq}
     if from_state != case.state:
@@ -702,10 +699,9 @@ def case_submit(
             action=EventAction.SUBMIT,
             from_state="",
             actor=actor,
-            save=None,
+            save=None,  # the row was inserted complete, last_event_seq=1 included
             data={"channel": channel},
             at=now,
-            seq=1,
         )
     _link_uploads(material_rows, uploads)
     _materials_known(case, material_rows)

@@ -441,8 +441,9 @@ def _close(pending: Sequence[tuple[Any, _Finish]]) -> None:
             cursor.close()
 
 
-def _write(connection: Any, sql: str, params: Sequence[Any], finish: _Finish) -> None:
-    """Run one write, then ``finish(cursor)`` with its answer: at once, or at the end of ``writes_together``."""
+def _write(connection: Any, sql: str, params: Sequence[Any], finish: _Finish, *, answer_now: bool = False) -> Any:
+    """Run one write, then ``finish(cursor)`` with its answer: at the end of ``writes_together`` (``None``
+    is returned), or at once (what ``finish`` returns) outside it or with ``answer_now``."""
     cursor = connection.cursor()
     try:
         cursor.execute(sql, params)
@@ -450,11 +451,11 @@ def _write(connection: Any, sql: str, params: Sequence[Any], finish: _Finish) ->
         cursor.close()
         raise
     pending = getattr(connection, _PENDING, None)
-    if pending is not None:
+    if pending is not None and not answer_now:
         pending.append((cursor, finish))
-        return
+        return None
     with cursor:
-        finish(cursor)
+        return finish(cursor)
 
 
 @overload
@@ -496,10 +497,8 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
         )
         return instance
 
-    if skip_conflicts:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return stored(cursor)
+    if skip_conflicts:  # the caller needs the answer: written or skipped
+        return _write(connection, sql, params, stored, answer_now=True)
     _write(connection, sql, params, stored)
     return instance
 
