@@ -283,6 +283,8 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# 工作日历到期提醒: the workbench warns every staff member this many days before the calendar ends.
+YIWANG_CALENDAR_WARN_DAYS = env_int("YIWANG_CALENDAR_WARN_DAYS", 90)
 
 # --- static files --------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

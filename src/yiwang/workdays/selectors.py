@@ -10,6 +10,7 @@ import calendar as stdlib_calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 
@@ -66,6 +67,30 @@ def calendar_years() -> list[YearRow]:
         .values_list("year", "n")
     )
     return [YearRow(year, entered.get(year), counts.get(year, 0)) for year in range(last, BUILTIN_FIRST_YEAR - 1, -1)]
+
+
+@dataclass(frozen=True)
+class CoverageWarning:
+    """日历到期提醒: the covered range ends within ``YIWANG_CALENDAR_WARN_DAYS`` days (or has ended). A case
+    whose time limit reaches past ``last_day`` cannot be accepted (``CALENDAR_NOT_COVERED``) until the admin
+    enters ``next_year`` from the State Council's holiday notice."""
+
+    last_day: dt.date
+    days_left: int  # days after today the calendar still covers; negative once today is past it
+    next_year: int
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+
+def calendar_coverage_warning(today: dt.date) -> CoverageWarning | None:
+    """The warning every staff member's workbench shows as the calendar's end comes near, or None."""
+    _, last = calendar.covered_range()
+    days_left = (last - today).days
+    if days_left > settings.YIWANG_CALENDAR_WARN_DAYS:
+        return None
+    return CoverageWarning(last_day=last, days_left=days_left, next_year=last.year + 1)
 
 
 def calendar_next_year() -> int:

@@ -28,6 +28,16 @@ class Command(BaseCommand):
             catalog = catalog_demo_load()
             levels = "、".join(LEVEL_LABELS.get(level, str(level)) for level in catalog.levels)
             self.stdout.write(f"事项：已发布 {catalog.published} 项（{catalog.departments} 个部门，层级 {levels}）")
+            # The calendar before cases: a demo loaded near the calendar's end still accepts long limits.
+            from yiwang.workdays.demo import calendar_demo_load
+
+            days = calendar_demo_load()
+            if days.entered:
+                years = "、".join(f"{year}年" for year in days.entered)
+                self.stdout.write(
+                    f"工作日历：覆盖至{days.last_day:%Y-%m-%d}；{years}为演示录入（按周一至周五计算，未含节假日），"
+                    "正式使用前请按国务院办公厅节假日安排通知录入"
+                )
             # Seals before cases: a demo case approved on load gets its licence.
             from yiwang.licenses.demo import licenses_demo_load
 
