@@ -1,7 +1,8 @@
-"""A submission's and a transition's last writes leave together: on PostgreSQL the materials, the event, its
-audit row and the case's update are sent in pipeline mode (one round trip, ``core.prepared.writes_together``)
-while the case-number counter or the case row is locked; on SQLite, where nothing crosses a network, they
-run one by one. Either way they are written, in that order, and the event's id is set."""
+"""A submission's and a transition's last writes leave together: on PostgreSQL the materials and their
+upload links, the event, its audit row and the case's update are sent in pipeline mode (one round trip,
+``core.prepared.writes_together``) while the case-number counter or the case row is locked; on SQLite,
+where nothing crosses a network, they run one by one. Either way they are written, in that order, and the
+event's id is set."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _writes(run):
 
     def wrapper(execute, sql, params, many, context):
         pipelined = connection.vendor == "postgresql" and connection.connection.pgconn.pipeline_status != 0
-        words = sql.split()
+        words = sql.replace("INSERT OR IGNORE", "INSERT").split()  # SQLite's way to skip a conflict
         table = words[2] if words[0] in ("INSERT", "UPDATE") and words[1] == "INTO" else words[1]
         seen.append((f"{words[0]} {table.strip(chr(34))}", pipelined))
         return execute(sql, params, many, context)
@@ -49,11 +50,13 @@ def test_a_submission_and_an_acceptance_send_their_last_writes_together(world, p
     )
     together = connection.vendor == "postgresql"
     tail = [s for s in submit if s[0].startswith("INSERT") and "casenumbercounter" not in s[0]][1:]  # after the case
-    assert tail[:3] == [
+    assert tail[:4] == [
         ("INSERT cases_casematerial", together),
+        ("INSERT cases_casematerial_uploads", together),  # finds the material rows itself: no ids needed
         ("INSERT cases_caseevent", together),
         ("INSERT audit_auditevent", together),
     ]
+    assert list(case.materials.get(code="premises").uploads.values_list("pk", flat=True)) == [upload.pk]
     assert ("INSERT cases_case", False) in submit  # the case's own insert is answered: its id is needed
     _, accept = _writes(
         lambda: services.case_accept(actor=world.users["clerk_a"], case_id=case.pk, mode=AcceptMode.DEFERRED)

@@ -420,3 +420,40 @@ def test_a_notice_texts_the_applicant_once_the_transition_commits(world, submitt
     sent = [m for m in sms.outbox() if id(m) not in seen]  # (the outbox is bounded: count by identity)
     assert [m.phone_masked for m in sent] == [mask_phone("13805390001")]
     assert sent[0].text == f"【一网通办】测试群众甲，您的办件{submitted.number}有新的补正材料一次性告知书，请登录查看。"
+
+
+def _linked(case_id):
+    return {
+        m.code: sorted(m.uploads.values_list("pk", flat=True))
+        for m in Case.objects.get(pk=case_id).materials.order_by("code")
+    }
+
+
+def test_uploads_are_linked_to_their_own_materials_on_submission_and_later(world, person_item, upload_for, now):
+    """One ``INSERT … SELECT`` links each upload to the case's material of its code: several codes, several
+    files for one code, and later uploads (容缺后补, 补正) beside or instead of the earlier ones."""
+    citizen = world.users["citizen_owner"]
+    first, second, third = (upload_for(content=c) for c in (b"1", b"2", b"3"))
+    case = services.case_submit(
+        actor=citizen,
+        item_id=person_item.pk,
+        form=valid_form(),
+        materials={"premises": [first.pk, second.pk], "id_card": [third.pk]},
+    )
+    assert _linked(case.pk) == {"id_card": [third.pk], "photo": [], "premises": sorted([first.pk, second.pk])}
+    other = services.case_submit(
+        actor=citizen, item_id=person_item.pk, form=valid_form(), materials={"premises": [first.pk]}
+    )
+    assert _linked(other.pk)["premises"] == [first.pk]  # the same file in another case: its own link
+    assert _linked(case.pk)["premises"] == sorted([first.pk, second.pk])  # untouched
+    services.case_accept(actor=world.users["clerk_a"], case_id=case.pk, mode=AcceptMode.DEFERRED)
+    late = upload_for(content=b"4")
+    services.case_deferred_supply(actor=citizen, case_id=case.pk, materials={"photo": [late.pk]})
+    assert _linked(case.pk)["photo"] == [late.pk]
+    assert _linked(other.pk)["photo"] == []  # only this case's material of that code
+    services.case_request_supplement(
+        actor=world.users["clerk_a"], case_id=other.pk, items=[{"code": "premises", "problem": "不清晰"}]
+    )
+    replaced = upload_for(content=b"5")
+    services.case_supplement(actor=citizen, case_id=other.pk, materials={"premises": [replaced.pk]})
+    assert _linked(other.pk)["premises"] == [replaced.pk]  # 补正 replaces the faulty files

@@ -388,3 +388,31 @@ def test_writes_together_outside_a_transaction_are_refused(world):
 
     with pytest.raises(TransactionManagementError, match="inside a transaction"), writes_together():
         pass
+
+
+def test_sql_write_goes_with_the_block_sees_its_earlier_writes_and_raises_a_refusal_at_its_end(world):
+    from django.db import IntegrityError, connection
+
+    from yiwang.audit.models import AuditEvent
+    from yiwang.core.prepared import row_insert, sql_write, writes_together
+
+    quote = connection.ops.quote_name
+    table = quote(AuditEvent._meta.db_table)
+    fields = [f for f in AuditEvent._meta.local_concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    picked = ", ".join("%s" if f.name == "action" else quote(f.column) for f in fields)
+    copy = f"INSERT INTO {table} ({columns}) SELECT {picked} FROM {table} WHERE {quote('action')} = %s"
+    with transaction.atomic(), writes_together():  # an INSERT … SELECT of the row inserted just before it
+        row_insert(AuditEvent(action="test.sql_write", changes={"序号": 1}))
+        sql_write(copy, ["test.sql_write.copy", "test.sql_write"])
+        if connection.vendor == "postgresql":  # sent, not answered yet
+            assert connection.connection.pgconn.pipeline_status != 0
+    copied = AuditEvent.objects.get(action="test.sql_write.copy")
+    assert copied.changes == {"序号": 1}
+    key = quote("id")
+    again = f"INSERT INTO {table} ({key}, {columns}) SELECT {key}, {picked} FROM {table} WHERE {key} = %s"
+    with pytest.raises(IntegrityError), transaction.atomic(), writes_together():  # the same id twice
+        row_insert(AuditEvent(action="test.sql_write.refused", changes={}))
+        sql_write(again, ["test.sql_write.again", copied.pk])
+    assert not AuditEvent.objects.filter(action__startswith="test.sql_write.re").exists()  # rolled back whole
+    assert not AuditEvent.objects.filter(action="test.sql_write.again").exists()

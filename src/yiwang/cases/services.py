@@ -20,6 +20,7 @@ from typing import Any, ParamSpec
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from yiwang.accounts.choices import UserKind
@@ -66,6 +67,7 @@ from yiwang.core.prepared import (
     row_insert,
     row_update,
     rows_insert,
+    sql_write,
     writes_together,
 )
 from yiwang.files.models import Upload
@@ -692,8 +694,9 @@ def case_submit(
             actor=actor, principal=person, item_code=item.code, act="case.submit", target=case
         )
         row_update(case, ["authorisation"])
-    with writes_together():  # the materials, the event and its audit row: one round trip on PostgreSQL
+    with writes_together():  # the materials, their uploads, the event, its audit row: one round trip on PostgreSQL
         material_rows = _create_materials(case, content, uploads, paper_counts, exemptions, now)
+        _link_uploads(case, uploads)
         _event(
             case,
             action=EventAction.SUBMIT,
@@ -703,7 +706,6 @@ def case_submit(
             data={"channel": channel},
             at=now,
         )
-    _link_uploads(material_rows, uploads)
     _materials_known(case, material_rows)
     for exemption in exemptions.values():
         if exemption.record is not None:
@@ -764,13 +766,38 @@ def _materials_known(case: Case, rows: list[CaseMaterial]) -> None:
     case.__dict__.setdefault("_prefetched_objects_cache", {})["materials"] = cached
 
 
-def _link_uploads(rows: Sequence[CaseMaterial], uploads: Mapping[str, list[int]]) -> None:
-    through = CaseMaterial.uploads.through
-    links = [
-        through(casematerial_id=row.pk, upload_id=upload_id) for row in rows for upload_id in uploads.get(row.code, [])
-    ]
-    if links:
-        through.objects.bulk_create(links, ignore_conflicts=True)
+@functools.lru_cache(maxsize=64)  # per vendor and number of links: a submission links a few
+def _link_sql(vendor: str, links: int) -> str:
+    """``INSERT … SELECT`` of ``links`` (material code, upload id) pairs into the materials' upload links,
+    each code taken to the case's material row of that code (unique per case); a link that exists is kept."""
+    ops: Any = connection.ops
+    quote = ops.quote_name
+    through: Any = CaseMaterial.uploads.through
+    material: Any = CaseMaterial._meta  # django-stubs types a field's column as optional
+    links_table, material_column, upload_column = (
+        quote(through._meta.db_table),
+        quote(through._meta.get_field("casematerial").column),
+        quote(through._meta.get_field("upload").column),
+    )
+    pk, code, case = (quote(material.get_field(name).column) for name in ("id", "code", "case"))
+    values = ", ".join(["(%s, %s)"] * links)  # columns column1, column2 on both databases
+    insert = ops.insert_statement(on_conflict=OnConflict.IGNORE)  # INSERT OR IGNORE INTO on SQLite
+    suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)  # ON CONFLICT DO NOTHING on PostgreSQL
+    return (  # the names are the models' own, quoted; every value is a parameter
+        f"{insert} {links_table} ({material_column}, {upload_column}) "  # noqa: S608
+        f"SELECT m.{pk}, v.column2 FROM {quote(material.db_table)} m "
+        f"JOIN (VALUES {values}) AS v ON m.{code} = v.column1 "
+        f"WHERE m.{case} = %s {suffix}"  # a WHERE: SQLite reads an upsert after a SELECT only so
+    ).rstrip()
+
+
+def _link_uploads(case: Case, uploads: Mapping[str, list[int]]) -> None:
+    """The uploads of each material of ``case``, linked by the material's code: one ``INSERT … SELECT`` that
+    finds the material rows itself, so it can go in the ``writes_together`` block that inserts them (their
+    ids come back only at the block's end)."""
+    pairs = [(code, upload_id) for code, ids in uploads.items() for upload_id in ids]
+    if pairs:
+        sql_write(_link_sql(connection.vendor, len(pairs)), [*(v for pair in pairs for v in pair), case.pk])
 
 
 # --- 秒批 -------------------------------------------------------------------------------------------------
@@ -1190,7 +1217,7 @@ def case_supplement(
     CaseMaterial.objects.bulk_update(rows, ["status", "supplied_at", "problem"])
     for row in rows:
         row.uploads.clear()
-    _link_uploads(rows, uploads)
+    _link_uploads(case, uploads)
     if paper:
         _record_paper(case, paper)
     CaseNotice.objects.filter(case=case, kind=NoticeKind.SUPPLEMENT, answered_at__isnull=True).update(answered_at=now)
@@ -1236,7 +1263,7 @@ def case_deferred_supply(
             row.code, (row.originals_received, row.copies_received)
         )
     CaseMaterial.objects.bulk_update(rows, ["status", "supplied_at", "originals_received", "copies_received"])
-    _link_uploads(rows, uploads)
+    _link_uploads(case, uploads)
     still_owed = len(owed) - len(rows)
     if still_owed == 0:
         case.deferred_due = None

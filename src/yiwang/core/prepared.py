@@ -23,6 +23,7 @@ so receivers (好差评's case-event hook) see no difference. Only the SQL text 
 
 ``writes_together`` sends the writes of a block in one round trip on PostgreSQL (psycopg's pipeline mode):
 a transition's last writes — its event, its audit row, the case's update — while the case row stays locked.
+``sql_write`` adds a statement of the caller's own SQL to such a block.
 """
 
 from __future__ import annotations
@@ -501,6 +502,13 @@ def row_insert(instance: M, *, using: str = "default", skip_conflicts: bool = Fa
         return _write(connection, sql, params, stored, answer_now=True)
     _write(connection, sql, params, stored)
     return instance
+
+
+def sql_write(sql: str, params: Sequence[Any], *, using: str = "default") -> None:
+    """A write of SQL the ORM cannot express (an ``INSERT … SELECT``) whose answer nobody needs: inside
+    ``writes_together`` it is sent with the block, and a refusal raises at the block's end; elsewhere it
+    runs at once. ``sql`` is the caller's, built once from the models' table and column names."""
+    _write(connections[using], sql, params, lambda cursor: None)
 
 
 def rows_insert(instances: Sequence[M], *, using: str = "default") -> list[M]:
