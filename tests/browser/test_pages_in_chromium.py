@@ -113,3 +113,47 @@ def test_portal_fits_a_phone_screen(live_server, browser, demo):
             screenshot(phone, f"phone{path.replace('/', '-')}")
     finally:
         context.close()
+
+
+def test_a_phone_header_leaves_the_screen_to_the_page_and_我的_holds_the_users_tools(live_server, browser, demo):
+    """On a 360px phone in 长辈模式 the header shows the mode switch and “我的”, not the seven tools of a
+    citizen (they took two thirds of the first screen); “我的” shows them all. A wide screen keeps them."""
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    from tests.browser.conftest import AXE_SOURCE
+
+    context.add_init_script(script=AXE_SOURCE)
+    phone = context.new_page()
+    try:
+        phone.goto(live_server.url + "/accounts/login/?next=/my/cases/")
+        phone.get_by_label("用户名").fill("citizen")
+        phone.get_by_label("密码").fill(DEMO_PASSWORD)
+        phone.get_by_role("button", name="登录", exact=True).click()
+        phone.wait_for_url("**/my/cases/")
+        phone.get_by_role("button", name="长辈模式（大字）").click()
+        phone.wait_for_load_state()
+        header = phone.locator("header.site-header")
+        for hidden in ("我的办件", "我的证照", "登录记录"):
+            assert header.get_by_role("link", name=hidden).count() == 0, hidden  # not shown, not announced
+        assert header.get_by_role("button", name="退出").count() == 0
+        height = header.bounding_box()["height"]
+        assert height <= 740 * 0.4, f"the header takes {height}px of a 740px screen"
+        header.get_by_role("link", name="我的", exact=True).click()
+        phone.wait_for_url("**/accounts/me/")
+        assert header.get_by_role("link", name="我的", exact=True).get_attribute("aria-current") == "page"
+        main = phone.locator("main")
+        for shown in ("我的办件", "我的证照", "我的授权", "我的企业", "登录记录"):
+            assert main.get_by_role("link", name=shown).is_visible(), shown
+        assert main.get_by_role("button", name="退出").is_visible()
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"我的 scrolls sideways by {overflow}px"
+        _assert_accessible(phone, "phone-me-large")
+        screenshot(phone, "phone-me-large")
+        main.get_by_role("link", name="我的办件").click()
+        phone.wait_for_url("**/my/cases/")
+        phone.set_viewport_size({"width": 1280, "height": 900})
+        assert header.get_by_role("link", name="我的办件").is_visible()  # a wide screen: all in the header
+        assert header.get_by_role("link", name="我的", exact=True).count() == 0
+    finally:
+        context.close()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("2fa/", views.otp_verify, name="otp_verify"),
     path("2fa/enrol/", views.otp_enrol, name="otp_enrol"),
     path("2fa/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
+    path("me/", views.me, name="me"),
     path("history/", views.history, name="history"),
     path("history/<int:user_id>/", views.history, name="history_of"),
 ]

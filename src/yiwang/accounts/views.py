@@ -230,6 +230,14 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponseBase:
 
 @verified_login_required
 @never_cache
+def me(request: HttpRequest) -> HttpResponse:
+    """我的: the signed-in user's own tools on one page — what a phone's header links to instead of
+    showing them all (the same partial as the wide header)."""
+    return render(request, "accounts/me.html")
+
+
+@verified_login_required
+@never_cache
 def history(request: HttpRequest, user_id: int | None = None) -> HttpResponse:
     """登录记录: the user's own sign-in events; a platform admin may open an account in his scope."""
     viewer = cast(User, request.user)
