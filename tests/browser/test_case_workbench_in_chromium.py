@@ -141,6 +141,7 @@ def test_clerk_takes_in_and_accepts_then_approver_reviews_and_decides(site, page
     assert f"已当场受理（一般受理），办件编号 {case.number}，查询码 {case.lookup_code}" in page.content()
     assert page.locator("#case-state").inner_text() == "办理中"
     assert page.locator("#promise-due").inner_text() == "2026-03-09（剩余5个工作日）"
+    assert page.locator("#legal-due").inner_text() == "2026-03-30（剩余20个工作日）"
     screenshot(page, "case-accepted")
     case_url = f"{base}/workbench/cases/{case.pk}/"
     _check_in_every_mode(page, base, "case-clerk", lambda p: p.goto(case_url))

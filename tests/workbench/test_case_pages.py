@@ -251,8 +251,9 @@ def test_case_page_shows_header_applicant_masked_form_and_logs_the_read(world, p
     response = _client(world, "approver_a").get(reverse("workbench:case", args=[case.pk]))
     assert response.status_code == 200
     html = _text(response)
-    for text in (case.number, "办理中", "容缺受理", "2026-03-30", "2026-03-09", "剩余5个工作日", "甲记小吃店", "餐饮"):
+    for text in (case.number, "办理中", "容缺受理", "2026-03-09（剩余5个工作日）", "甲记小吃店", "餐饮"):
         assert text in html
+    assert "2026-03-30（剩余20个工作日）" in html  # the 法定 due date counts down too
     assert owner.id_number_masked in html
     full = make_id_number("371302", dt.date(1985, 6, 1), 12)
     assert full not in html

@@ -104,17 +104,17 @@ def _light(code: str) -> dict[str, str]:
     return LIGHT_SHOWN.get(code, LIGHT_SHOWN[Light.GREEN])
 
 
-def _remaining(case: Case, on: dt.date) -> str:
-    """剩余工作日 of a case in handling, as people say it."""
-    if case.state != CaseState.HANDLING or case.promise_due is None:
+def _remaining(case: Case, on: dt.date, due: dt.date | None) -> str:
+    """剩余工作日 of a case in handling until ``due`` (its 承诺 or 法定 due date), as people say it."""
+    if case.state != CaseState.HANDLING or due is None:
         return "—"
     if case.paused_since is not None:
         return "暂停计时"
     try:
-        days = workdays_between(on, case.promise_due)
+        days = workdays_between(on, due)
     except DomainError:
         return "—"
-    if days < 0 or (days == 0 and case.promise_due < on):
+    if days < 0 or (days == 0 and due < on):
         return f"超期{-days}个工作日"
     return f"剩余{days}个工作日"
 
@@ -177,7 +177,7 @@ def queues(request: HttpRequest) -> HttpResponse:
         {
             "case": case,
             "submitted_on": timezone.localdate(case.submitted_at),
-            "remaining": _remaining(case, on),
+            "remaining": _remaining(case, on, case.promise_due),
             "light": _light(case.light) if case.state == CaseState.HANDLING else None,
             "overdue_deferred": case.deferred_due is not None and case.deferred_due < on,
             "current": "、".join(
@@ -463,7 +463,8 @@ def _render_case(request: HttpRequest, case: Case, *, failed: Failed | None = No
             "content": content,
             "today": on,
             "light": _light(case_light) if handling else None,
-            "remaining": _remaining(case, on),
+            "remaining": _remaining(case, on, case.promise_due),
+            "legal_remaining": _remaining(case, on, case.legal_due),
             "applicant": applicant,
             "enterprise": case.applicant_enterprise,
             "entries": entries,
