@@ -19,7 +19,7 @@ from django.utils import timezone
 from yiwang.accounts.models import User
 from yiwang.core import clock
 from yiwang.workdays import calendar
-from yiwang.workdays.selectors import calendar_coverage_warning, calendar_next_year
+from yiwang.workdays.selectors import calendar_coverage_warning
 from yiwang.workdays.services import calendar_year_enter
 
 DEMO_NOTICE_TITLE = "演示数据：并非国务院办公厅通知，按周一至周五计算，未含节假日"
@@ -39,8 +39,8 @@ def calendar_demo_load() -> CalendarDemoSummary:
     today = timezone.localdate(clock.now())
     entered: list[int] = []
     admin = User.objects.get(username="admin")
-    while calendar_coverage_warning(today) is not None and len(entered) < _MAX_YEARS:
-        year = calendar_next_year()
+    while (warning := calendar_coverage_warning(today)) is not None and len(entered) < _MAX_YEARS:
+        year = warning.next_year  # the year after the covered range: the only one the service takes
         calendar_year_enter(
             actor=admin,
             year=year,
